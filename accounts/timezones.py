@@ -1,0 +1,26 @@
+"""The IANA zones a user may pick; one place that decides what a valid zone is."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+
+
+@functools.cache
+def available_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a time zone we know. Pick an IANA zone such as America/New_York.",
+            code="invalid_timezone",
+            params={"value": value},
+        )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoportalConfig(AppConfig):
+    name = "demoportal"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from workorders import views
+
+app_name = "workorders"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
