@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("workorders.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("credentials/", include("credentials.urls")),
     path("demo-portal/", include("demoportal.urls")),
