@@ -1,0 +1,115 @@
+"""Reads for the web pages and the API. Every selector takes the user and only ever returns theirs."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from scheduling.models import ScrapeRun
+from workorders.models import WorkOrder
+
+# Public sort keys → model orderings; anything else falls back to the default (newest on the portal).
+WORK_ORDER_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "number": ("number", "pk"),
+    "-number": ("-number", "-pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "status": ("status", "number", "pk"),
+    "-status": ("-status", "number", "pk"),
+    "priority": ("priority", "number", "pk"),
+    "-priority": ("-priority", "number", "pk"),
+    "site": ("site", "number", "pk"),
+    "-site": ("-site", "number", "pk"),
+    "scheduled_at": ("scheduled_at", "pk"),
+    "-scheduled_at": ("-scheduled_at", "-pk"),
+    "due_at": ("due_at", "pk"),
+    "-due_at": ("-due_at", "-pk"),
+    "updated": ("portal_updated_at", "pk"),
+    "-updated": ("-portal_updated_at", "-pk"),
+    "last_seen": ("last_seen_at", "pk"),
+    "-last_seen": ("-last_seen_at", "-pk"),
+}
+DEFAULT_WORK_ORDER_ORDERING = "-updated"
+
+
+def work_order_list(
+    *,
+    user: User,
+    search: str | None = None,
+    status: str | None = None,
+    priority: str | None = None,
+    site: str | None = None,
+    listed: bool | None = None,
+    ordering: str | None = None,
+) -> QuerySet[WorkOrder]:
+    """The user's work orders, filtered and sorted.
+
+    ``search`` matches number, title or site (case-insensitive, substring). ``status``, ``priority``
+    and ``site`` match exactly. ``listed``: True = still on the portal, False = no longer listed,
+    None = both. An unknown ``ordering`` key gives the default order, never an error.
+    """
+    qs = WorkOrder.objects.filter(user=user)
+    if search:
+        term = search.strip()
+        qs = qs.filter(Q(number__icontains=term) | Q(title__icontains=term) | Q(site__icontains=term))
+    if status:
+        qs = qs.filter(status=status)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if site:
+        qs = qs.filter(site=site)
+    if listed is True:
+        qs = qs.filter(delisted_at__isnull=True)
+    elif listed is False:
+        qs = qs.filter(delisted_at__isnull=False)
+    order = WORK_ORDER_ORDERINGS.get(ordering or "", WORK_ORDER_ORDERINGS[DEFAULT_WORK_ORDER_ORDERING])
+    return qs.order_by(*order)
+
+
+def work_order_get(*, user: User, pk: int) -> WorkOrder:
+    """One of the user's work orders; raises WorkOrder.DoesNotExist for anyone else's."""
+    return WorkOrder.objects.get(user=user, pk=pk)
+
+
+def work_order_filter_values(*, user: User) -> dict[str, list[str]]:
+    """The distinct non-empty statuses, priorities and sites among the user's work orders."""
+    qs = WorkOrder.objects.filter(user=user)
+
+    def distinct(field: str) -> list[str]:
+        return list(qs.exclude(**{field: ""}).order_by(field).values_list(field, flat=True).distinct())
+
+    return {"status": distinct("status"), "priority": distinct("priority"), "site": distinct("site")}
+
+
+def work_order_counts(*, user: User) -> dict[str, int]:
+    """How many work orders the user has: listed and no longer listed."""
+    qs = WorkOrder.objects.filter(user=user)
+    listed = qs.filter(delisted_at__isnull=True).count()
+    return {"listed": listed, "delisted": qs.count() - listed}
+
+
+# Runs are read here too: the pages that show them are the web's. Lists defer the forensics payloads
+# (a screenshot can be megabytes); only the staff forensics views load them.
+_RUN_HEAVY_FIELDS = ("error_screenshot", "error_html")
+
+
+def scrape_run_list(*, user: User) -> QuerySet[ScrapeRun]:
+    """The user's runs, newest first, without the forensics payloads."""
+    return ScrapeRun.objects.filter(user=user).defer(*_RUN_HEAVY_FIELDS).order_by("-queued_at", "-pk")
+
+
+def scrape_run_latest(*, user: User) -> ScrapeRun | None:
+    """The user's most recent run (None when they never ran)."""
+    return scrape_run_list(user=user).first()
+
+
+def scrape_run_last_finished(*, user: User) -> ScrapeRun | None:
+    """The most recent run that ended (succeeded or failed); None when none has."""
+    return scrape_run_list(user=user).filter(finished_at__isnull=False).order_by("-finished_at", "-pk").first()
+
+
+def scrape_run_get(*, user: User, pk: int) -> ScrapeRun:
+    """One run: the user's own, or any user's for staff (operators). Raises ScrapeRun.DoesNotExist
+    for anyone else's, so a view answers 404 without revealing that the run exists."""
+    qs = ScrapeRun.objects.all() if user.is_staff else ScrapeRun.objects.filter(user=user)
+    return qs.get(pk=pk)
