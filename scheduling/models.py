@@ -134,3 +134,45 @@ class ScrapeRun(models.Model):
 def progress_group_name(user_id: int) -> str:
     """The channel-layer group a user's run events go to (the web consumer joins it)."""
     return f"progress.user.{user_id}"
+
+
+class SchedulerInstance(models.Model):
+    """One running ``runscheduler`` process and its latest heartbeat (GET /healthz reads these)."""
+
+    class Role(models.TextChoices):
+        ACTIVE = "active", "Active"
+        STANDBY = "standby", "Hot standby"
+        STOPPED = "stopped", "Stopped"
+
+    instance_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=Role, default=Role.STANDBY)
+    started_at = models.DateTimeField()
+    last_beat_at = models.DateTimeField()
+    jobs_scheduled = models.PositiveIntegerField(default=0)
+    next_fire_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_beat_at"]
+
+    def __str__(self) -> str:
+        return f"scheduler {self.host}:{self.pid} {self.role}"
+
+    def beat_age(self, *, now: datetime) -> timedelta:
+        return now - self.last_beat_at
+
+
+class SchedulerNotice(models.Model):
+    """A change the running scheduler must apply, for databases without LISTEN/NOTIFY (SQLite).
+
+    Written in the same transaction as the change; the scheduler reads rows newer than the last
+    one it saw every half second and deletes old ones. PostgreSQL uses NOTIFY instead.
+    """
+
+    kind = models.CharField(max_length=16)  # "user" or "run"
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"notice {self.kind}:{self.object_id}"
