@@ -246,3 +246,22 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+
+
+# --- Credentials (H1) -----------------------------------------------------------------------
+# Refuse to start with a malformed CREDENTIAL_KEYS entry rather than failing at the first sync.
+# The message names the entry's position, never its value.
+def _check_credential_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"CREDENTIAL_KEYS entry {position} of {len(keys)} is not a valid Fernet key (32 url-safe "
+                "base64-encoded bytes). See docs/configuration.md for how to make one."
+            ) from None
+
+
+_check_credential_keys(CREDENTIAL_KEYS)

@@ -1,5 +1,9 @@
-"""Fernet encryption of portal secrets. Keys come from settings.CREDENTIAL_KEYS: the first key
-encrypts, every key decrypts, so keys can be rotated without downtime (docs/operations.md)."""
+"""Fernet encryption of portal secrets.
+
+Keys come from settings.CREDENTIAL_KEYS: the first key encrypts, every key decrypts
+(MultiFernet), so keys can be rotated without downtime (docs/security.md, "Key rotation").
+Nothing in this module puts a key, a token or a plaintext into an exception or a log line.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+KEY_HELP = (
+    "Each entry must be a Fernet key: 32 url-safe base64-encoded bytes. Make one with: "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
 
 class UndecryptableError(Exception):
     """No configured key decrypts this token. Carries no token or key material."""
@@ -19,59 +28,90 @@ class UndecryptableError(Exception):
 
 
 def key_fingerprint(key: str) -> str:
-    """A short, non-reversible name for a key, stored beside each row it encrypted."""
+    """A short, non-reversible name for a key, stored beside each row it encrypted.
+
+    The first 12 hex digits of SHA-256 of the key: enough to tell keys apart in a list of a few,
+    far too little to learn anything about a random 256-bit key.
+    """
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+def validate_keys(keys: list[str] | tuple[str, ...]) -> None:
+    """Raise ImproperlyConfigured naming the position (never the value) of the first bad key."""
+    _fernets(tuple(keys))
+
+
 @functools.lru_cache(maxsize=8)
-def _fernets(keys: tuple[str, ...]) -> tuple[list[Fernet], MultiFernet]:
+def _fernets(keys: tuple[str, ...]) -> tuple[tuple[Fernet, ...], MultiFernet]:
     if not keys:
-        raise ImproperlyConfigured("CREDENTIAL_KEYS is empty: at least one Fernet key is needed.")
+        raise ImproperlyConfigured(f"CREDENTIAL_KEYS is empty: at least one key is needed. {KEY_HELP}")
     fernets = []
     for position, key in enumerate(keys, start=1):
         try:
             fernets.append(Fernet(key))
         except (ValueError, TypeError):
-            # Never echo the key itself.
+            # Neither the key nor its fingerprint: a mistyped short value could be guessed from a hash.
             raise ImproperlyConfigured(
-                f"CREDENTIAL_KEYS entry {position} (fingerprint {key_fingerprint(key)}) is not a valid "
-                "Fernet key: it must be 32 url-safe base64-encoded bytes "
-                "(make one with: python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())')."
+                f"CREDENTIAL_KEYS entry {position} of {len(keys)} is not a valid Fernet key. {KEY_HELP}"
             ) from None
-    return fernets, MultiFernet(fernets)
+    return tuple(fernets), MultiFernet(fernets)
 
 
-def _configured() -> tuple[list[Fernet], MultiFernet]:
-    return _fernets(tuple(settings.CREDENTIAL_KEYS))
+def _keys() -> tuple[str, ...]:
+    keys = settings.CREDENTIAL_KEYS
+    if isinstance(keys, str):  # a bare string would otherwise be read character by character
+        keys = keys.split(",")
+    return tuple(k.strip() for k in keys if k and k.strip())
+
+
+def _configured() -> tuple[tuple[Fernet, ...], MultiFernet]:
+    return _fernets(_keys())
 
 
 def primary_fingerprint() -> str:
-    _configured()  # validates the keys
-    return key_fingerprint(settings.CREDENTIAL_KEYS[0])
+    """Fingerprint of the key new secrets are encrypted with. Raises ImproperlyConfigured for bad keys."""
+    _configured()
+    return key_fingerprint(_keys()[0])
+
+
+def configured_fingerprints() -> list[str]:
+    """Fingerprints of every configured key, primary first."""
+    _configured()
+    return [key_fingerprint(k) for k in _keys()]
 
 
 def encrypt(plaintext: str) -> tuple[str, str]:
     """Encrypt with the primary key; returns (token, fingerprint of the key used)."""
+    if not isinstance(plaintext, str):
+        raise TypeError("encrypt() takes a str")
     fernets, _ = _configured()
     return fernets[0].encrypt(plaintext.encode()).decode(), primary_fingerprint()
 
 
 def decrypt(token: str) -> str:
+    """The plaintext of a token made by ``encrypt`` under any configured key.
+
+    Raises UndecryptableError for anything else: a token of a removed key, a truncated or
+    garbage value, an empty string, a non-string.
+    """
+    if not isinstance(token, str) or not token:
+        raise UndecryptableError()
     _, multi = _configured()
     try:
         return multi.decrypt(token.encode()).decode()
-    except (InvalidToken, ValueError, UnicodeDecodeError):
+    except (InvalidToken, ValueError, TypeError, UnicodeError):
         raise UndecryptableError() from None
 
 
 def fingerprint_that_decrypts(token: str) -> str | None:
     """Which configured key opens this token (None: none does)."""
+    if not isinstance(token, str) or not token:
+        return None
     fernets, _ = _configured()
-    for key, fernet in zip(settings.CREDENTIAL_KEYS, fernets, strict=True):
+    for fingerprint, fernet in zip(configured_fingerprints(), fernets, strict=True):
         try:
             fernet.decrypt(token.encode())
-        except (InvalidToken, ValueError):
+        except (InvalidToken, ValueError, TypeError, UnicodeError):
             continue
-        return key_fingerprint(key)
+        return fingerprint
     return None

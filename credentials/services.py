@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from credentials import crypto
@@ -102,17 +103,18 @@ def credentials_store(
 
 def credentials_clear(*, user: User) -> None:
     """Forget the secrets but keep the account row, so synced work orders stay attached."""
-    updated = PortalAccount.objects.filter(user=user).first()
-    if updated is None:
-        return
-    updated.username_ciphertext = ""
-    updated.password_ciphertext = ""
-    updated.key_fingerprint = ""
-    updated.password_set_at = None
-    updated.status = CredentialStatus.UNCHECKED
-    updated.status_message = ""
-    updated.save()
-    logger.info("credentials cleared user_id=%s", user.pk)
+    updated = PortalAccount.objects.filter(user=user).update(
+        username_ciphertext="",
+        password_ciphertext="",
+        key_fingerprint="",
+        password_set_at=None,
+        status=CredentialStatus.UNCHECKED,
+        status_message="",
+        checked_at=None,
+        updated_at=timezone.now(),
+    )
+    if updated:
+        logger.info("credentials cleared user_id=%s", user.pk)
 
 
 def _decrypted(account: PortalAccount) -> PortalCredentials:
@@ -184,6 +186,12 @@ class RotationReport:
         return self.rotated + self.already_current + len(self.undecryptable_ids)
 
 
+def _unflag(account: PortalAccount) -> None:
+    account.status = CredentialStatus.UNCHECKED
+    account.status_message = ""
+    account.checked_at = None
+
+
 def credentials_rotate_keys(*, now: datetime) -> RotationReport:
     """Re-encrypt every credential with the primary key, verifying each by decrypting it again.
 
@@ -214,6 +222,10 @@ def credentials_rotate_keys(*, now: datetime) -> RotationReport:
                 crypto.fingerprint_that_decrypts(t) == primary
                 for t in (account.username_ciphertext, account.password_ciphertext)
             ):
+                if account.status == CredentialStatus.UNDECRYPTABLE:
+                    # Flagged while a key was missing; the key is back, so the row is usable again.
+                    _unflag(account)
+                    account.save(update_fields=["status", "status_message", "checked_at", "updated_at"])
                 report.already_current += 1
                 continue
             username_token, fingerprint = crypto.encrypt(username)
@@ -224,10 +236,10 @@ def credentials_rotate_keys(*, now: datetime) -> RotationReport:
             account.password_ciphertext = password_token
             account.key_fingerprint = fingerprint
             if account.status == CredentialStatus.UNDECRYPTABLE:
-                account.status = CredentialStatus.UNCHECKED
-                account.status_message = ""
+                _unflag(account)
             account.save()
             report.rotated += 1
+            logger.debug("credentials re-encrypted account_id=%s key=%s", account.pk, fingerprint)
     logger.info(
         "credential key rotation done rotated=%s current=%s undecryptable=%s",
         report.rotated,
