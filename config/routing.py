@@ -1,6 +1,7 @@
 from django.urls import path
 
+from scheduling.consumers import ProgressConsumer
+
 websocket_urlpatterns: list = [
-    # path("ws/progress/", ProgressConsumer.as_asgi()) — added by the web issue.
+    path("ws/progress/", ProgressConsumer.as_asgi()),
 ]
-_ = path

@@ -265,3 +265,18 @@ def _check_credential_keys(keys: list[str]) -> None:
 
 
 _check_credential_keys(CREDENTIAL_KEYS)
+
+# --- API / websockets (H5) ------------------------------------------------------------------
+# Swagger UI's JS/CSS served from the drf-spectacular-sidecar package (static files, no CDN).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS |= {
+    "DESCRIPTION": "Per-user API of Work Order Sync; the websocket protocol is described in docs/api.md.",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Slows password guessing through the token endpoint (per client IP, in the default cache).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth-token": env("API_TOKEN_THROTTLE", "20/minute")}
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "workorders.api.schema.AutoSchema"
