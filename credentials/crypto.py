@@ -36,11 +36,6 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def validate_keys(keys: list[str] | tuple[str, ...]) -> None:
-    """Raise ImproperlyConfigured naming the position (never the value) of the first bad key."""
-    _fernets(tuple(keys))
-
-
 @functools.lru_cache(maxsize=8)
 def _fernets(keys: tuple[str, ...]) -> tuple[tuple[Fernet, ...], MultiFernet]:
     if not keys:
