@@ -280,3 +280,28 @@ SPECTACULAR_SETTINGS |= {
 # Slows password guessing through the token endpoint (per client IP, in the default cache).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth-token": env("API_TOKEN_THROTTLE", "20/minute")}
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "workorders.api.schema.AutoSchema"
+
+# --- Scraper / demo portal --------------------------------------------------------------------
+# At most one unforced progress event per run in this many seconds (phase changes always go out).
+PROGRESS_PUBLISH_INTERVAL = float(env("PROGRESS_PUBLISH_INTERVAL", "0.25"))
+# Faults for every demo-portal account, e.g. "delay_seconds=2,layout=renamed_column" (demos only).
+DEMO_PORTAL_FAULTS = {
+    name.strip(): value.strip()
+    for name, _, value in (item.partition("=") for item in env("DEMO_PORTAL_FAULTS").split(",") if item.strip())
+}
+
+# --- Scheduler (H3) -------------------------------------------------------------------------
+# What a worker calls with a claimed run (tests and benchmarks point it at a fake).
+SCHEDULER_SYNC_FUNCTION = env("SCHEDULER_SYNC_FUNCTION", "workorders.services.work_orders_sync")
+# A fire later than this (seconds) is recorded as missed instead of run.
+SCHEDULER_MISFIRE_GRACE_SECONDS = env_int("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
+# A scheduled run still waiting for a worker this long after its hour is recorded as missed.
+SCHEDULER_RUN_DEADLINE_SECONDS = env_int("SCHEDULER_RUN_DEADLINE_SECONDS", 3600)
+# The full reconcile that backs up the change notifications.
+SCHEDULER_RECONCILE_SECONDS = env_int("SCHEDULER_RECONCILE_SECONDS", 300)
+# How often a hot standby tries the leader lock.
+SCHEDULER_STANDBY_POLL_SECONDS = env_int("SCHEDULER_STANDBY_POLL_SECONDS", 1)
+# PostgreSQL advisory lock key shared by every scheduler of one database.
+SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 0x574F5301)
+# Tests only: a cron "second" field (e.g. "*/5") that replaces minute=0, so a fire comes in seconds.
+SCHEDULER_TEST_SECOND_FIELD = env("SCHEDULER_TEST_SECOND_FIELD", "")

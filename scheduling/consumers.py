@@ -66,17 +66,21 @@ def state_message(*, user: User, now: datetime) -> dict:
     never ran) and the schedule summary."""
     runs = ScrapeRun.objects.filter(user=user).defer("error_screenshot", "error_html")
     run = runs.filter(status__in=ACTIVE_STATUSES).first() or runs.first()
-    return {"type": "state", "run": run.as_event() if run else None, "schedule": schedule_summary(user=user, now=now)}
+    schedule = schedule_summary(user=user, now=now)
+    next_run = schedule["next_run"]
+    schedule["next_run"] = next_run.isoformat() if next_run else None
+    return {"type": "state", "run": run.as_event() if run else None, "schedule": schedule}
 
 
 def schedule_summary(*, user: User, now: datetime) -> dict:
-    """State, reason and the next run (ISO instant and words, in the user's zone)."""
+    """State, reason, the next run (an aware datetime in the user's zone, or None unless the
+    schedule is active) and that run in words ("Today at 2:00 PM"; "" without one)."""
     state = schedule_state(user=user, now=now)
     next_run = state.next_run
     return {
         "state": state.state,
         "reason": state.reason,
-        "next_run": next_run.isoformat() if next_run else None,
+        "next_run": next_run,
         "next_run_text": format_next_run(next_run, now=now, tz=user.zone) if next_run else "",
         "zone": state.zone_name,
     }

@@ -68,3 +68,17 @@ def format_duration(delta: timedelta | None) -> str:
         return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+# Where each phase starts on the dashboard's progress bar (percent); extraction fills 20 → 90 by page.
+PHASE_PROGRESS = {"queued": 0, "login": 5, "navigation": 12, "extraction": 20, "saving": 92, "done": 100}
+
+
+def run_progress_percent(*, phase: str, page: int, page_count: int | None) -> int:
+    """The progress bar's value for a run at ``phase`` (static/js/dashboard.js mirrors it)."""
+    if phase == "extraction" and page_count:
+        done = min(page, page_count) / page_count
+        return round(
+            PHASE_PROGRESS["extraction"] + done * (PHASE_PROGRESS["saving"] - 2 - PHASE_PROGRESS["extraction"])
+        )
+    return PHASE_PROGRESS.get(phase, 0)

@@ -65,7 +65,7 @@ def schedule_state(*, user: User, now: datetime) -> ScheduleState:
         state = "auto_paused" if user.schedule_paused_reason == AUTH_FAILED else "paused"
         return ScheduleState(state=state, reason=STATE_MESSAGES[state], next_run=None, zone_name=zone_name)
     check = validate_credentials(user)
-    if not check.ok:
+    if not check.ok and check.code != "rejected":
         reason = f"Invalid credentials — cannot schedule: {check.message}"
         return ScheduleState(state="needs_credentials", reason=reason, next_run=None, zone_name=zone_name)
     runs = next_fire_times(user=user, now=now, count=5)
@@ -75,8 +75,15 @@ def schedule_state(*, user: User, now: datetime) -> ScheduleState:
 
 
 def user_is_schedulable(user: User) -> bool:
-    """The pre-flight: a job exists for this user exactly when this is true."""
-    return user.schedule_enabled and validate_credentials(user).ok
+    """The pre-flight: a job exists for this user exactly when this is true.
+
+    A password the portal rejected once stays scheduled: the next hour tries again, and a second
+    rejection in a row pauses the schedule (schedule_auto_pause_if_rejected).
+    """
+    if not user.schedule_enabled:
+        return False
+    check = validate_credentials(user)
+    return check.ok or check.code == "rejected"
 
 
 def run_sync_now(*, user: User, now: datetime) -> ScrapeRun:

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from scheduling.health import healthz
+
 app_name = "scheduling"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+]

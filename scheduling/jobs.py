@@ -1,0 +1,203 @@
+"""The scheduled job and the hand-off it makes: record a queued run, nothing more.
+
+APScheduler stores a reference to ``execute_work_order_scraping`` (module level, primitive
+arguments) in each ``work_orders_<user_id>`` job. When it fires, the job only notes "user U is due
+for hour H" and returns at once; the RunRecorder thread writes those notes as ScrapeRun rows in
+batches (one INSERT for a whole burst of due users), and the worker pool — or any other consumer
+of queued rows, such as Celery workers — claims them. The unique (user, scheduled_for) constraint
+makes a second recording of the same hour a no-op, whoever attempts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import close_old_connections, transaction
+from django.db.utils import InterfaceError, OperationalError
+from django.utils import timezone
+
+from scheduling.models import RunStatus, ScrapeRun, Trigger
+
+logger = logging.getLogger(__name__)
+
+JOB_PREFIX = "work_orders_"
+JOB_FUNCTION = "scheduling.jobs:execute_work_order_scraping"
+MISSED_MESSAGE = "This hour's sync could not start in time (the scheduler was not running or every worker was busy)."
+
+
+def job_id(user_id: int) -> str:
+    return f"{JOB_PREFIX}{user_id}"
+
+
+def user_id_of(job_id_: str) -> int | None:
+    if not job_id_.startswith(JOB_PREFIX):
+        return None
+    try:
+        return int(job_id_.removeprefix(JOB_PREFIX))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A due (user, hour) noted by the job, waiting to be written as a ScrapeRun row."""
+
+    user_id: int
+    scheduled_for: datetime
+    trigger: str
+    queued_at: datetime
+    missed: bool = False
+
+    def as_run(self) -> ScrapeRun:
+        run = ScrapeRun(
+            user_id=self.user_id,
+            trigger=self.trigger,
+            scheduled_for=self.scheduled_for.astimezone(UTC),
+            status=RunStatus.QUEUED,
+            queued_at=self.queued_at,
+        )
+        if self.missed:
+            run.status = RunStatus.MISSED
+            run.finished_at = self.queued_at
+            run.error_code = "missed"
+            run.error_message = MISSED_MESSAGE
+        return run
+
+
+class RunRecorder:
+    """Writes RunRequests in batches on its own thread; tells ``on_recorded`` when rows exist."""
+
+    def __init__(self, *, on_recorded: Callable[[], None] = lambda: None, started_at: datetime | None = None) -> None:
+        self.on_recorded = on_recorded
+        # Fires due before this scheduler became active are catch-ups of a down time.
+        self.started_at = started_at or timezone.now()
+        self._queue: queue.SimpleQueue[RunRequest | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="run-recorder", daemon=True)
+        self._idle = threading.Event()
+        self._idle.set()
+        self.recorded = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def submit(self, request: RunRequest) -> None:
+        self._idle.clear()
+        self._queue.put(request)
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self._idle.wait(timeout)
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            try:
+                first = self._queue.get(timeout=1)
+            except queue.Empty:
+                self._idle.set()
+                continue
+            batch: list[RunRequest] = []
+            item: RunRequest | None = first
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+                if len(batch) >= 5000:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(batch)
+                self.on_recorded()
+            if self._queue.empty():
+                self._idle.set()
+
+    def _write(self, batch: list[RunRequest]) -> None:
+        for attempt in range(3):
+            close_old_connections()
+            try:
+                runs_record(batch)
+                self.recorded += len(batch)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                # A connection killed under us (pg_terminate_backend, a restart): reconnect, retry.
+                logger.warning("recording runs failed attempt=%s count=%s error=%s", attempt + 1, len(batch), exc)
+                close_old_connections()
+                from django.db import connection
+
+                connection.close()
+            except Exception:
+                logger.exception("recording runs failed count=%s", len(batch))
+                return
+        logger.error("recording runs gave up count=%s", len(batch))
+
+
+def runs_record(batch: list[RunRequest]) -> None:
+    """Insert the runs; a (user, hour) that already has a row is left alone (another scheduler,
+    a restart or a retry recorded it first)."""
+    with transaction.atomic():
+        ScrapeRun.objects.bulk_create([r.as_run() for r in batch], ignore_conflicts=True)
+    logger.info("runs recorded count=%s", len(batch))
+
+
+_recorder: RunRecorder | None = None
+
+
+def set_recorder(recorder: RunRecorder | None) -> None:
+    global _recorder
+    _recorder = recorder
+
+
+def execute_work_order_scraping(user_id: int, scheduled_for: datetime | None = None) -> None:
+    """The job: note that ``user_id`` is due for the hour APScheduler fired.
+
+    ``scheduled_for`` is the fire time APScheduler passed to our executor (scheduling.store); when
+    something else calls the job (an admin "run now", a test), it is the current local top of the
+    user's hour. Returns at once in the scheduler; writes the row itself when no recorder runs.
+    """
+    now = timezone.now()
+    if scheduled_for is None:
+        scheduled_for = _current_hour(user_id, now)
+        if scheduled_for is None:
+            return
+    recorder = _recorder
+    started_at = recorder.started_at if recorder else now
+    trigger = Trigger.CATCH_UP if scheduled_for < started_at else Trigger.SCHEDULED
+    request = RunRequest(user_id=user_id, scheduled_for=scheduled_for, trigger=trigger, queued_at=now)
+    if recorder is not None:
+        recorder.submit(request)
+        return
+    runs_record([request])
+
+
+def record_missed(user_id: int, scheduled_for: datetime) -> None:
+    """A fire that came later than its grace time: recorded visibly as ``missed``, never run."""
+    request = RunRequest(
+        user_id=user_id, scheduled_for=scheduled_for, trigger=Trigger.CATCH_UP, queued_at=timezone.now(), missed=True
+    )
+    logger.warning("run missed user_id=%s scheduled_for=%s", user_id, scheduled_for.isoformat())
+    recorder = _recorder
+    if recorder is not None:
+        recorder.submit(request)
+    else:
+        runs_record([request])
+
+
+def _current_hour(user_id: int, now: datetime) -> datetime | None:
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    return now.astimezone(user.zone).replace(minute=0, second=0, microsecond=0)
