@@ -11,6 +11,7 @@ from accounts.models import User
 from credentials.models import PortalAccount
 from credentials.services import credentials_store
 from scheduling.models import RunStatus, ScrapeRun, Trigger
+from workorders.models import WorkOrder
 
 _seq = itertools.count(1)
 
@@ -45,3 +46,19 @@ def make_run(user: User, **fields) -> ScrapeRun:
     fields.setdefault("status", RunStatus.QUEUED)
     fields.setdefault("queued_at", timezone.now())
     return ScrapeRun.objects.create(user=user, **fields)
+
+
+def make_work_order(user: User, **fields) -> WorkOrder:
+    """A synced work order of ``user`` (on their portal account, created if they have none)."""
+    n = next(_seq)
+    now = timezone.now()
+    account = fields.pop("portal_account", None) or getattr(user, "portal_account", None) or make_portal_account(user)
+    fields.setdefault("external_id", f"WO-{n}")
+    fields.setdefault("number", f"WO-{n:05d}")
+    fields.setdefault("title", f"Work order {n}")
+    fields.setdefault("status", "Open")
+    fields.setdefault("priority", "Normal")
+    fields.setdefault("site", "Main St")
+    fields.setdefault("first_seen_at", now)
+    fields.setdefault("last_seen_at", now)
+    return WorkOrder.objects.create(user=user, portal_account=account, **fields)

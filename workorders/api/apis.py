@@ -30,7 +30,8 @@ from credentials.models import PortalAccount
 from credentials.services import CredentialsError, credentials_clear, credentials_store, validate_credentials
 from scheduling.consumers import schedule_summary
 from scheduling.display import format_next_run, format_next_run_with_zone
-from scheduling.models import Phase, RunStatus, ScrapeRun, Trigger, progress_group_name
+from scheduling.models import Phase, RunStatus, ScrapeRun, Trigger
+from scheduling.progress import run_progress_publish
 from scheduling.services import SyncRefused, run_sync_now, schedule_state
 from workorders.api.pagination import paginated_response
 from workorders.models import WorkOrder
@@ -257,23 +258,9 @@ class RunSyncNowApi(APIView):
             run = run_sync_now(user=request.user, now=timezone.now())
         except SyncRefused as exc:
             return Response({"code": exc.code, "detail": exc.message}, status=status.HTTP_409_CONFLICT)
-        run_published(run)
+        # Other open pages of the user show the queued run at once; the scheduler publishes the rest.
+        run_progress_publish(run, force=True)
         return Response(self.OutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
-
-
-def run_published(run: ScrapeRun) -> None:
-    """Tell the user's open pages a run is queued (the scheduler publishes what follows)."""
-    try:
-        from scheduling.progress import run_progress_publish
-    except ImportError:  # the scraper's publisher not merged yet
-        from asgiref.sync import async_to_sync
-        from channels.layers import get_channel_layer
-
-        async_to_sync(get_channel_layer().group_send)(
-            progress_group_name(run.user_id), {"type": "run.progress", "run": run.as_event()}
-        )
-        return
-    run_progress_publish(run, force=True)
 
 
 # --- Schedule ---------------------------------------------------------------------------------
