@@ -75,7 +75,8 @@ class PostgresLeaderLock:
             row = (
                 self._connect()
                 .execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = %s",
+                    "SELECT count(*) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = %s",
                     [self.key & 0xFFFFFFFF],
                 )
                 .fetchone()
