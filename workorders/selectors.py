@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from scheduling.models import ScrapeRun
+from scheduling.display import format_next_run, zone_abbreviation
+from scheduling.models import ACTIVE_STATUSES, Phase, ScrapeRun
+from scheduling.services import ScheduleState, schedule_state
 from workorders.models import WorkOrder
 
 # Public sort keys → model orderings; anything else falls back to the default (newest on the portal).
@@ -113,3 +118,56 @@ def scrape_run_get(*, user: User, pk: int) -> ScrapeRun:
     for anyone else's, so a view answers 404 without revealing that the run exists."""
     qs = ScrapeRun.objects.all() if user.is_staff else ScrapeRun.objects.filter(user=user)
     return qs.get(pk=pk)
+
+
+@dataclass(frozen=True)
+class UpcomingRun:
+    """A fire time as the page shows it: the instant, the words and the zone name at that instant."""
+
+    when: datetime
+    text: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class StatusCard:
+    """Everything the dashboard's status card shows."""
+
+    schedule: ScheduleState
+    upcoming: list[UpcomingRun] = field(default_factory=list)
+    active_run: ScrapeRun | None = None
+    last_run: ScrapeRun | None = None
+    work_orders: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def next_run(self) -> UpcomingRun | None:
+        return self.upcoming[0] if self.upcoming else None
+
+    @property
+    def upcoming_data(self) -> list[dict[str, str]]:
+        """The next runs for the page's script, which moves on to the next one when one passes."""
+        return [{"when": u.when.isoformat(), "zone": u.zone} for u in self.upcoming]
+
+    @property
+    def phases(self) -> list[tuple[str, str]]:
+        """The steps a run goes through, in order, as (value, label)."""
+        return [(p.value, p.label) for p in (Phase.LOGIN, Phase.NAVIGATION, Phase.EXTRACTION, Phase.SAVING)]
+
+
+def status_card(*, user: User, now: datetime) -> StatusCard:
+    """The schedule state with its next runs in words, the run in progress (None when idle), the
+    last finished run (None before the first) and the work order counts."""
+    state = schedule_state(user=user, now=now)
+    zone = user.zone
+    upcoming = [
+        UpcomingRun(when=when, text=format_next_run(when, now=now, tz=zone), zone=zone_abbreviation(when, zone))
+        for when in state.next_runs
+    ]
+    runs = scrape_run_list(user=user)
+    return StatusCard(
+        schedule=state,
+        upcoming=upcoming,
+        active_run=runs.filter(status__in=ACTIVE_STATUSES).first(),
+        last_run=scrape_run_last_finished(user=user),
+        work_orders=work_order_counts(user=user),
+    )

@@ -1,0 +1,85 @@
+"""A user's own settings: time zone, active hours and days, pause and resume."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ScheduleSettingsForm
+from accounts.models import User
+from accounts.services import user_schedule_pause, user_schedule_resume
+from accounts.timezones import timezone_choices
+from scheduling.display import format_next_run, zone_abbreviation
+from scheduling.notify import scheduler_notify
+from scheduling.schedule import next_fire_times
+from scheduling.services import schedule_state
+
+
+def _in_words(user: User, times, now) -> list[dict]:
+    return [
+        {"when": when, "text": format_next_run(when, now=now, tz=user.zone), "zone": zone_abbreviation(when, user.zone)}
+        for when in times
+    ]
+
+
+@login_required
+def schedule_settings(request: HttpRequest) -> HttpResponse:
+    """Edit the schedule. "Preview" shows the next five runs of the edited schedule without saving;
+    "Save" saves through the form (user_schedule_update) and tells the scheduler."""
+    now = timezone.now()
+    user = request.user
+    preview = None
+    if request.method == "POST":
+        form = ScheduleSettingsForm(request.POST, instance=user)
+        if form.is_valid():
+            if request.POST.get("action") == "preview":
+                # is_valid() applied the edits to the in-memory user only; nothing is saved.
+                preview = _in_words(form.instance, next_fire_times(user=form.instance, now=now), now)
+            else:
+                form.save()
+                scheduler_notify(kind="user", object_id=user.pk)
+                messages.success(request, "Settings saved.")
+                return redirect("accounts:settings")
+        # The form may have changed the in-memory user; the page shows what is saved.
+        user = User.objects.get(pk=user.pk)
+    else:
+        form = ScheduleSettingsForm(instance=user)
+    state = schedule_state(user=user, now=now)
+    context = {
+        "form": form,
+        "state": state,
+        "upcoming": _in_words(user, state.next_runs, now),
+        "preview": preview,
+        "zones": [name for name, _ in timezone_choices()],
+        # We cannot tell "chose UTC" from "never chose": UTC is the default, so on a UTC account the
+        # page offers the browser's zone (filled in, visibly, never saved without the user pressing Save).
+        "suggest_browser_zone": user.timezone == "UTC" and not form.is_bound,
+    }
+    return render(request, "accounts/settings.html", context)
+
+
+def _back(request: HttpRequest) -> str:
+    # The dashboard's card has the same buttons; send people back where they pressed them.
+    return "workorders:dashboard" if request.POST.get("next") == "dashboard" else "accounts:settings"
+
+
+@login_required
+@require_POST
+def schedule_pause(request: HttpRequest) -> HttpResponse:
+    user_schedule_pause(user=request.user)
+    scheduler_notify(kind="user", object_id=request.user.pk)
+    messages.success(request, "Hourly sync paused. Your work orders stay as they are.")
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def schedule_resume(request: HttpRequest) -> HttpResponse:
+    user_schedule_resume(user=request.user)
+    scheduler_notify(kind="user", object_id=request.user.pk)
+    messages.success(request, "Hourly sync resumed.")
+    return redirect(_back(request))
