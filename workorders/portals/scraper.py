@@ -61,6 +61,8 @@ const nav = performance.getEntriesByType('navigation')[0];
 const out = {
   status: nav && nav.responseStatus ? nav.responseStatus : 0,
   url: location.href,
+  neterror: location.href.startsWith('chrome-error:')
+    ? ((document.querySelector('.error-code') || {}).textContent || 'network error') : '',
   login: !!document.querySelector(loginSelector),
   empty: !!document.querySelector(spec.empty),
   table: false, headers: [], rows: [], next: null, indicator: null,
@@ -89,6 +91,9 @@ return {
   fresh: !window.__wosBefore,
   ready: document.readyState,
   status: nav && nav.responseStatus ? nav.responseStatus : 0,
+  url: location.href,
+  neterror: location.href.startsWith('chrome-error:')
+    ? ((document.querySelector('.error-code') || {}).textContent || 'network error') : '',
   hits: selectors.map(s => !!document.querySelector(s)),
   texts: selectors.map(s => { const e = document.querySelector(s); return e ? e.textContent.trim() : ''; }),
 };
@@ -115,8 +120,15 @@ class PortalScraper:
     def _url(self, path: str) -> str:
         return urljoin(self.base_url if self.base_url.endswith("/") else self.base_url + "/", path)
 
-    def _status(self) -> int:
-        return int(self.browser.script(PROBE_JS, []).get("status") or 0)
+    def _check_answer(self, probe: dict, where: str) -> None:
+        """Raise portal_unavailable for a browser error page or an HTTP error status."""
+        if probe.get("neterror"):
+            raise ScrapeError("portal_unavailable", f"{probe['neterror'].strip()} {where}".strip())
+        status = int(probe.get("status") or 0)
+        if status >= 500:
+            raise ScrapeError("portal_unavailable", f"HTTP {status} {where}".strip())
+        if status in (404, 410):
+            raise ScrapeError("portal_unavailable", f"HTTP {status} {where}: check the portal address")
 
     def _open(self, url: str, *, check: bool = True) -> None:
         try:
@@ -127,11 +139,7 @@ class PortalScraper:
         self.where = url
         if not check:
             return  # the caller reads the status with the page
-        status = self._status()
-        if status >= 500:
-            raise ScrapeError("portal_unavailable", f"HTTP {status} at {self.where}")
-        if status in (404, 410):
-            raise ScrapeError("portal_unavailable", f"HTTP {status}: check the portal address")
+        self._check_answer(self.browser.script(PROBE_JS, []), f"at {url}")
 
     # -- login ---------------------------------------------------------------------------------
     def login(self, username: str, password: str) -> None:
@@ -156,8 +164,7 @@ class PortalScraper:
             raise ScrapeError("layout_changed", "no sign-in button on the login form")
         outcome = self._await_new_page([spec.success_selector, spec.error_selector])
         self.where = self.browser.current_url
-        if outcome["status"] >= 500:
-            raise ScrapeError("portal_unavailable", f"HTTP {outcome['status']} after signing in")
+        self._check_answer(outcome, "after signing in")
         if outcome["hits"][1] and not outcome["hits"][0]:
             portal_text = outcome["texts"][1][:200]
             raise ScrapeError("auth_failed", f"the portal said: “{portal_text}”" if portal_text else "")
@@ -210,8 +217,7 @@ class PortalScraper:
             data = self.browser.script(READ_PAGE_JS, spec, self.definition.login.username_selector)
             self.where = data["url"]
             seen_urls.add(data["url"])
-            if data["status"] >= 500:
-                raise ScrapeError("portal_unavailable", f"HTTP {data['status']} on page {page}")
+            self._check_answer(data, f"on page {page}")
             if data["login"]:
                 raise ScrapeError("session_expired", f"on page {page}")
             if not data["table"]:
