@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from credentials import crypto
@@ -102,19 +101,22 @@ def credentials_store(
 
 
 def credentials_clear(*, user: User) -> None:
-    """Forget the secrets but keep the account row, so synced work orders stay attached."""
-    updated = PortalAccount.objects.filter(user=user).update(
-        username_ciphertext="",
-        password_ciphertext="",
-        key_fingerprint="",
-        password_set_at=None,
-        status=CredentialStatus.UNCHECKED,
-        status_message="",
-        checked_at=None,
-        updated_at=timezone.now(),
-    )
-    if updated:
-        logger.info("credentials cleared user_id=%s", user.pk)
+    """Forget the secrets but keep the account row, so synced work orders stay attached.
+
+    Saved with ``save()``, not ``update()``: post_save tells the running scheduler (scheduling.receivers).
+    """
+    account = PortalAccount.objects.filter(user=user).first()
+    if account is None:
+        return
+    account.username_ciphertext = ""
+    account.password_ciphertext = ""
+    account.key_fingerprint = ""
+    account.password_set_at = None
+    account.status = CredentialStatus.UNCHECKED
+    account.status_message = ""
+    account.checked_at = None
+    account.save()
+    logger.info("credentials cleared user_id=%s", user.pk)
 
 
 def _decrypted(account: PortalAccount) -> PortalCredentials:
@@ -167,12 +169,23 @@ def validate_credentials(user: User) -> CredentialCheck:
 
 
 def credentials_record_check(*, user: User, ok: bool, message: str, now: datetime) -> None:
-    """Remember what the portal said of these credentials at a live login (test or sync)."""
-    PortalAccount.objects.filter(user=user).update(
-        status=CredentialStatus.OK if ok else CredentialStatus.AUTH_FAILED,
-        status_message=message[:300],
-        checked_at=now,
-    )
+    """Remember what the portal said of these credentials at a live login (test or sync).
+
+    A change of verdict is saved with ``save()`` so post_save tells the running scheduler; the
+    same verdict again (every successful hourly sync) is a quiet UPDATE.
+    """
+    status = CredentialStatus.OK if ok else CredentialStatus.AUTH_FAILED
+    fields = {"status": status, "status_message": message[:300], "checked_at": now}
+    account = PortalAccount.objects.filter(user=user).only("pk", "user_id", "status").first()
+    if account is None:
+        return
+    if account.status == status:
+        PortalAccount.objects.filter(pk=account.pk).update(**fields)
+        return
+    for name, value in fields.items():
+        setattr(account, name, value)
+    account.save(update_fields=[*fields, "updated_at"])
+    logger.info("credentials check recorded user_id=%s status=%s", user.pk, status)
 
 
 @dataclass

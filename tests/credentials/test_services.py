@@ -234,3 +234,43 @@ def test_a_user_without_an_account_row_is_separate_from_one_with_credentials(acc
     assert validate_credentials(other).code == "missing"
     credentials_clear(user=other)  # nothing to clear: a no-op, not an error
     assert not PortalAccount.objects.filter(user=other).exists()
+
+
+# --- the scheduler hears about changes (scheduling.receivers listens to post_save) --------------
+
+
+@pytest.fixture
+def saved_accounts():
+    from django.db.models.signals import post_save
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append((instance.pk, kwargs.get("update_fields")))
+
+    post_save.connect(receiver, sender=PortalAccount, dispatch_uid="test-saved-accounts")
+    yield seen
+    post_save.disconnect(dispatch_uid="test-saved-accounts", sender=PortalAccount)
+
+
+def test_clearing_credentials_sends_post_save(account, user, saved_accounts):
+    credentials_clear(user=user)
+
+    assert [pk for pk, _ in saved_accounts] == [account.pk]
+
+
+def test_a_new_verdict_sends_post_save_but_the_same_verdict_again_is_quiet(account, user, saved_accounts):
+    credentials_record_check(user=user, ok=False, message="Invalid login", now=NOW)
+    credentials_record_check(user=user, ok=False, message="Invalid login again", now=NOW)
+    credentials_record_check(user=user, ok=True, message="Logged in", now=NOW)
+    credentials_record_check(user=user, ok=True, message="Logged in", now=NOW)
+
+    assert [pk for pk, _ in saved_accounts] == [account.pk, account.pk]
+    account.refresh_from_db()
+    assert (account.status, account.status_message) == (CredentialStatus.OK, "Logged in")
+
+
+def test_recording_a_check_without_an_account_does_nothing(user):
+    credentials_record_check(user=user, ok=True, message="Logged in", now=NOW)
+
+    assert not PortalAccount.objects.exists()
