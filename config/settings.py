@@ -305,3 +305,6 @@ SCHEDULER_STANDBY_POLL_SECONDS = env_int("SCHEDULER_STANDBY_POLL_SECONDS", 1)
 SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 0x574F5301)
 # Tests only: a cron "second" field (e.g. "*/5") that replaces minute=0, so a fire comes in seconds.
 SCHEDULER_TEST_SECOND_FIELD = env("SCHEDULER_TEST_SECOND_FIELD", "")
+# Deployments (or test runs) sharing one Redis keep apart by prefix; group names carry only user ids.
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", "asgi")
