@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -97,6 +97,12 @@ class RunRecorder:
         return self._idle.wait(timeout)
 
     def _loop(self) -> None:
+        try:
+            self._record_until_stopped()
+        finally:
+            connection.close()
+
+    def _record_until_stopped(self) -> None:
         stopping = False
         while not stopping:
             try:
@@ -134,8 +140,6 @@ class RunRecorder:
                 # A connection killed under us (pg_terminate_backend, a restart): reconnect, retry.
                 logger.warning("recording runs failed attempt=%s count=%s error=%s", attempt + 1, len(batch), exc)
                 close_old_connections()
-                from django.db import connection
-
                 connection.close()
             except Exception:
                 logger.exception("recording runs failed count=%s", len(batch))
@@ -172,8 +176,8 @@ def execute_work_order_scraping(user_id: int, scheduled_for: datetime | None = N
         if scheduled_for is None:
             return
     recorder = _recorder
-    started_at = recorder.started_at if recorder else now
-    trigger = Trigger.CATCH_UP if scheduled_for < started_at else Trigger.SCHEDULED
+    catching_up = recorder is not None and scheduled_for < recorder.started_at
+    trigger = Trigger.CATCH_UP if catching_up else Trigger.SCHEDULED
     request = RunRequest(user_id=user_id, scheduled_for=scheduled_for, trigger=trigger, queued_at=now)
     if recorder is not None:
         recorder.submit(request)

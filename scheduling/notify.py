@@ -109,10 +109,13 @@ class ChangeListener:
             self._dispatch(kind, object_id)
 
     def _run(self) -> None:
-        if connection.vendor == "postgresql":
-            self._run_postgres()
-        else:
-            self._run_notice_poll()
+        try:
+            if connection.vendor == "postgresql":
+                self._run_postgres()
+            else:
+                self._run_notice_poll()
+        finally:
+            connection.close()
 
     def _run_postgres(self) -> None:
         import time

@@ -92,7 +92,6 @@ class SchedulerService:
     # -- active ------------------------------------------------------------------------------
     def _lead(self) -> None:
         now = timezone.now()
-        self.role = Role.ACTIVE
         logger.info("scheduler is active instance=%s", self.instance_id)
         sd_notify("STATUS=Active scheduler")
         # We hold the lock, so nobody else is running anything: a run left running died with
@@ -111,9 +110,12 @@ class SchedulerService:
         def on_started(_event) -> None:
             # The store has loaded the jobs and the loop has not run yet: reconcile first, so a
             # job dropped by the store (no longer unpickles) is back before anything fires.
-            self._reconcile()
+            # Listen first, then reconcile: a change committed in between is seen either way.
             listener.start()
+            listener.ready.wait(5)
+            self._reconcile()
             pool.wake()
+            self.role = Role.ACTIVE
             self.became_active.set()
             self._beat()
 
@@ -178,6 +180,12 @@ class SchedulerService:
             connection.close()
 
     def _housekeeping_loop(self) -> None:
+        try:
+            self._housekeep()
+        finally:
+            connection.close()
+
+    def _housekeep(self) -> None:
         interval = settings.SCHEDULER_HEARTBEAT_SECONDS
         watchdog = watchdog_seconds()
         if watchdog:

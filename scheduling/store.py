@@ -114,13 +114,16 @@ class MirroredDjangoJobStore(DjangoJobStore):
 
     # -- the writer ----------------------------------------------------------------------------
     def _flush_loop(self) -> None:
-        while not self._stopping.is_set():
-            self._flush_wanted.wait(self._flush_interval)
-            self._flush_wanted.clear()
-            try:
-                self.flush()
-            except Exception:
-                logger.exception("job store flush failed; retrying")
+        try:
+            while not self._stopping.is_set():
+                self._flush_wanted.wait(self._flush_interval)
+                self._flush_wanted.clear()
+                try:
+                    self.flush()
+                except Exception:
+                    logger.exception("job store flush failed; retrying")
+        finally:
+            connection.close()
 
     def flush(self) -> int:
         """Write pending changes in one transaction. Returns how many jobs were written."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -158,7 +158,7 @@ class WorkerPool:
                     session_holder[0].close()
                 except Exception:
                     logger.exception("closing browser session failed worker=%s", name)
-            close_old_connections()
+            connection.close()
 
     def _candidates(self) -> list[tuple[int, int]]:
         return list(
@@ -173,8 +173,6 @@ class WorkerPool:
             candidates = self._candidates()
         except Exception:
             logger.exception("looking for queued runs failed worker=%s", name)
-            from django.db import connection
-
             connection.close()
             return False
         for run_id, user_id in candidates:
