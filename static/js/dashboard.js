@@ -213,5 +213,10 @@
   bindSyncNow();
   connect();
   window.setInterval(function () { advanceNextRun(); }, 30000);
-  window.WOS.dashboard = { advanceNextRun: advanceNextRun, refreshCard: refreshCard };
+  window.WOS.dashboard = {
+    advanceNextRun: advanceNextRun,
+    refreshCard: refreshCard,
+    // Simulates a dropped connection (tests, and debugging from the console): the usual reconnect follows.
+    dropConnection: function () { if (socket) socket.close(); },
+  };
 })();

@@ -42,6 +42,10 @@ CHROMIUM_FLAGS = (
 )
 
 
+# The browser's own zone, deliberately unlike any test user's: pages must use the user's zone.
+BROWSER_ZONE = "Asia/Kathmandu"
+
+
 @dataclass(frozen=True)
 class LiveApp:
     url: str  # "http://127.0.0.1:<port>" (no trailing slash)
@@ -130,7 +134,7 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the session, with a fresh profile."""
+    """One headless Chromium for the session, with a fresh profile, living in BROWSER_ZONE."""
     os.environ.setdefault("SE_OFFLINE", "true")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -142,7 +146,11 @@ def browser():
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     driver = webdriver.Chrome(
-        service=Service(executable_path=settings.CHROMEDRIVER_PATH or "/usr/bin/chromedriver"), options=options
+        service=Service(
+            executable_path=settings.CHROMEDRIVER_PATH or "/usr/bin/chromedriver",
+            env={**os.environ, "TZ": BROWSER_ZONE},
+        ),
+        options=options,
     )
     driver.set_page_load_timeout(30)
     try:
