@@ -20,6 +20,12 @@ from tests.factories import make_portal_account, make_user
 BASE_DIR = Path(settings.BASE_DIR)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # make_user hashes a web password; the default hasher's slowness would dominate these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def wait_for(predicate: Callable[[], object], *, timeout: float = 20, interval: float = 0.1, what: str = "") -> object:
     """Poll until ``predicate()`` is truthy; fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
