@@ -20,6 +20,13 @@ from workorders.portals.browser import BrowserSession, processes_matching
 PORTAL_PASSWORD = "Pörtal-pass 42"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Portal and web passwords are hashed and checked on every login; the default hasher's
+    # deliberate slowness would dominate these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class PortalSetup:
     user: User
@@ -45,6 +52,13 @@ def demo_portal(transactional_db, live_server):
         return PortalSetup(user=user, portal=account, base_url=base_url)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shared_browser():
+    """One browser for the tests that only care about what a sync reads (as a worker reuses one)."""
+    with BrowserSession() as session:
+        yield session
 
 
 def running_run(user: User) -> ScrapeRun:

@@ -85,10 +85,10 @@ def test_a_full_sync_creates_work_orders_with_the_portal_values(demo_portal, bro
     assert browsers.profiles and browsers.leftovers() == []
 
 
-def test_the_classic_portal_definition_reads_the_same_work_orders(demo_portal):
+def test_the_classic_portal_definition_reads_the_same_work_orders(demo_portal, shared_browser):
     setup = demo_portal(count=5, page_size=2, portal="classic")
 
-    run = work_orders_sync(run=running_run(setup.user))
+    run = work_orders_sync(run=running_run(setup.user), session=shared_browser)
 
     assert (run.status, run.found_count, run.page_count) == (RunStatus.SUCCEEDED, 5, 3)
     for source in setup.portal.work_orders.all():
@@ -101,13 +101,13 @@ def test_the_classic_portal_definition_reads_the_same_work_orders(demo_portal):
             assert work_order.due_at.date() <= source.due_at.date()
 
 
-def test_a_second_sync_counts_created_updated_unchanged_and_no_longer_listed(demo_portal):
+def test_a_second_sync_counts_created_updated_unchanged_and_no_longer_listed(demo_portal, shared_browser):
     setup = demo_portal(count=9, page_size=4)
-    first = work_orders_sync(run=running_run(setup.user))
+    first = work_orders_sync(run=running_run(setup.user), session=shared_browser)
     assert first.created_count == 9
     change = portal_work_orders_mutate(account=setup.portal, now=timezone.now(), new=2, updated=3, removed=1)
 
-    second = work_orders_sync(run=running_run(setup.user))
+    second = work_orders_sync(run=running_run(setup.user), session=shared_browser)
 
     assert second.status == RunStatus.SUCCEEDED
     counts = (second.found_count, second.created_count, second.updated_count, second.unchanged_count)
@@ -130,7 +130,7 @@ def test_a_second_sync_counts_created_updated_unchanged_and_no_longer_listed(dem
         trade="HVAC",
         updated_at=timezone.now(),
     )
-    third = work_orders_sync(run=running_run(setup.user))
+    third = work_orders_sync(run=running_run(setup.user), session=shared_browser)
 
     assert (third.created_count, third.updated_count, third.unchanged_count, third.delisted_count) == (0, 1, 10, 0)
     removed.refresh_from_db()
@@ -191,11 +191,11 @@ def test_forensics_never_keep_the_password_a_portal_echoes_back(demo_portal):
     assert bytes(run.error_screenshot).startswith(b"\x89PNG")
 
 
-def test_an_empty_listing_succeeds_and_marks_everything_no_longer_listed(demo_portal):
+def test_an_empty_listing_succeeds_and_marks_everything_no_longer_listed(demo_portal, shared_browser):
     setup = demo_portal(count=4, empty_list=True)
     seed_existing(setup)
 
-    run = work_orders_sync(run=running_run(setup.user))
+    run = work_orders_sync(run=running_run(setup.user), session=shared_browser)
 
     assert (run.status, run.found_count, run.delisted_count) == (RunStatus.SUCCEEDED, 0, 4)
     assert WorkOrder.objects.filter(user=setup.user).count() == 4
@@ -240,9 +240,9 @@ def test_an_unreachable_portal_is_portal_unavailable(transactional_db, browsers)
     assert browsers.leftovers() == []
 
 
-def test_the_saved_amounts_and_times_are_parsed_not_copied(demo_portal):
+def test_the_saved_amounts_and_times_are_parsed_not_copied(demo_portal, shared_browser):
     setup = demo_portal(count=6, page_size=10)
-    work_orders_sync(run=running_run(setup.user))
+    work_orders_sync(run=running_run(setup.user), session=shared_browser)
 
     with_amount = WorkOrder.objects.filter(user=setup.user, nte_amount__isnull=False).first()
     assert isinstance(with_amount.nte_amount, Decimal)
