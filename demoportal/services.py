@@ -126,6 +126,7 @@ def portal_work_orders_mutate(
     existing = list(account.work_orders.order_by("ref"))
     rng.shuffle(existing)
     to_remove, to_update = existing[:removed], existing[removed : removed + updated]
+    refs = _next_refs(account, new)  # before removing, so a removed ref is never reused
     PortalWorkOrder.objects.filter(pk__in=[w.pk for w in to_remove]).delete()
     for order in to_update:
         order.status = (
@@ -133,7 +134,6 @@ def portal_work_orders_mutate(
         )
         order.updated_at = now.replace(microsecond=0, second=0)
     PortalWorkOrder.objects.bulk_update(to_update, ["status", "updated_at"])
-    refs = _next_refs(account, new)
     PortalWorkOrder.objects.bulk_create(PortalWorkOrder(account=account, ref=ref, **_fields(rng, now)) for ref in refs)
     return Mutation(created=refs, updated=[w.ref for w in to_update], removed=[w.ref for w in to_remove])
 
