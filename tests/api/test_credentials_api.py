@@ -5,10 +5,12 @@ import json
 import pytest
 from django.utils import timezone
 
+import workorders.services
 from credentials.models import CredentialStatus
 from credentials.services import credentials_retrieve
 from scheduling.models import RunStatus
 from tests.factories import make_run, make_work_order
+from workorders.services import LoginCheck
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +109,54 @@ def test_a_failed_run_message_does_not_carry_secrets_into_the_runs_api(client_a,
     data = client_a.get(f"/api/runs/{run.pk}/").json()
     assert "forensics" not in data
     assert "secret" not in json.dumps(data)
+
+
+@pytest.fixture
+def portal_login(monkeypatch):
+    """The live login (a browser against the portal, tested with the scraper) replaced by its verdict."""
+    calls = []
+
+    def install(ok: bool, code: str, message: str):
+        def fake(*, user):
+            calls.append(user)
+            return LoginCheck(ok=ok, code=code, message=message)
+
+        monkeypatch.setattr(workorders.services, "portal_test_login", fake)
+        return calls
+
+    return install
+
+
+def test_a_passing_connection_test_resumes_a_schedule_that_paused_itself(client_a, user_a, account_a, portal_login):
+    user_a.schedule_enabled, user_a.schedule_paused_reason = False, "auth_failed"
+    user_a.save()
+    calls = portal_login(True, "ok", "The portal accepted your login.")
+    response = client_a.post("/api/credentials/test/")
+    assert response.json() == {
+        "ok": True,
+        "code": "ok",
+        "message": "The portal accepted your login.",
+        "schedule_resumed": True,
+    }
+    assert calls == [user_a]
+    user_a.refresh_from_db()
+    assert user_a.schedule_enabled
+
+
+def test_a_rejected_connection_test_is_reported_and_resumes_nothing(client_a, user_a, account_a, portal_login):
+    user_a.schedule_enabled, user_a.schedule_paused_reason = False, "auth_failed"
+    user_a.save()
+    portal_login(False, "auth_failed", "The portal rejected this password.")
+    response = client_a.post("/api/credentials/test/")
+    assert response.status_code == 200
+    assert response.json()["ok"] is False
+    assert (response.json()["code"], response.json()["schedule_resumed"]) == ("auth_failed", False)
+    user_a.refresh_from_db()
+    assert not user_a.schedule_enabled
+
+
+def test_a_passing_test_leaves_a_pause_the_user_chose(client_a, user_a, account_a, portal_login):
+    user_a.schedule_enabled = False
+    user_a.save()
+    portal_login(True, "ok", "ok")
+    assert client_a.post("/api/credentials/test/").json()["schedule_resumed"] is False

@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("put", "/api/credentials/"),
     ("post", "/api/credentials/"),
     ("delete", "/api/credentials/"),
+    ("post", "/api/credentials/test/"),
 ]
 
 

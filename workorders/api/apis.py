@@ -32,7 +32,7 @@ from scheduling.consumers import schedule_summary
 from scheduling.display import format_next_run, format_next_run_with_zone
 from scheduling.models import Phase, RunStatus, ScrapeRun, Trigger
 from scheduling.progress import run_progress_publish
-from scheduling.services import SyncRefused, run_sync_now, schedule_state
+from scheduling.services import SyncRefused, run_sync_now, schedule_resume_after_login_check, schedule_state
 from workorders.api.pagination import paginated_response
 from workorders.models import WorkOrder
 from workorders.portals.registry import portal_choices
@@ -434,3 +434,28 @@ class CredentialsDetailApi(APIView):
     def delete(self, request: Request) -> Response:
         credentials_clear(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CredentialsTestApi(APIView):
+    """Log in to the portal with the saved login (only the login phase; takes a few seconds) and
+    record what the portal said. A passing test resumes a schedule that paused itself after
+    rejected passwords. A refusal is a result, not an error: 200 with ``ok: false`` and a code."""
+
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+        code = serializers.CharField(help_text="ok, auth_failed, credentials_invalid, portal_unavailable, …")
+        message = serializers.CharField()
+        schedule_resumed = serializers.BooleanField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        # Imported here: the scraper pulls in the browser driver, which the rest of the API never needs.
+        from workorders.services import portal_test_login
+
+        result = portal_test_login(user=request.user)
+        resumed = result.ok and schedule_resume_after_login_check(user=request.user, now=timezone.now(), ok=True)
+        return Response(
+            self.OutputSerializer(
+                {"ok": result.ok, "code": result.code, "message": result.message, "schedule_resumed": resumed}
+            ).data
+        )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("schedule/", apis.ScheduleDetailApi.as_view(), name="schedule-detail"),
     path("schedule/next-runs/", apis.ScheduleNextRunsApi.as_view(), name="schedule-next-runs"),
     path("credentials/", apis.CredentialsDetailApi.as_view(), name="credentials-detail"),
+    path("credentials/test/", apis.CredentialsTestApi.as_view(), name="credentials-test"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
