@@ -314,6 +314,7 @@ def test_the_run_history_lists_only_the_users_runs_with_the_scheduled_hour_in_th
     assert "Jan 15, 2026, 2:00 PM EST" in page
     assert "Scheduled" in page and "Failed" in page
     assert "1 min 5 s" in page
+    assert "0 created · 0 updated · 0 unchanged · 0 no longer listed · 0 failed" in page
     assert "The portal rejected your login." in page
     assert "Bob&#x27;s own problem" not in page and "Bob's own problem" not in page
 
