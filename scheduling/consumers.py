@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from scheduling.display import format_next_run
-from scheduling.models import ACTIVE_STATUSES, ScrapeRun, progress_group_name
+from scheduling.models import ACTIVE_STATUSES, progress_group_name
 from scheduling.services import schedule_state
+from workorders.selectors import scrape_run_list
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def current_state(*, user_id: int) -> dict:
 def state_message(*, user: User, now: datetime) -> dict:
     """The ``state`` message: the run to show (the active one, else the latest; None if the user
     never ran) and the schedule summary."""
-    runs = ScrapeRun.objects.filter(user=user).defer("error_screenshot", "error_html")
+    runs = scrape_run_list(user=user)
     run = runs.filter(status__in=ACTIVE_STATUSES).first() or runs.first()
     schedule = schedule_summary(user=user, now=now)
     next_run = schedule["next_run"]
