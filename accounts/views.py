@@ -14,7 +14,6 @@ from accounts.models import User
 from accounts.services import user_schedule_pause, user_schedule_resume
 from accounts.timezones import timezone_choices
 from scheduling.display import format_next_run, zone_abbreviation
-from scheduling.notify import scheduler_notify
 from scheduling.schedule import next_fire_times
 from scheduling.services import schedule_state
 
@@ -29,7 +28,8 @@ def _in_words(user: User, times, now) -> list[dict]:
 @login_required
 def schedule_settings(request: HttpRequest) -> HttpResponse:
     """Edit the schedule. "Preview" shows the next five runs of the edited schedule without saving;
-    "Save" saves through the form (user_schedule_update) and tells the scheduler."""
+    "Save" saves through the form (user_schedule_update); the scheduler hears of it through
+    scheduling.receivers."""
     now = timezone.now()
     user = request.user
     preview = None
@@ -41,7 +41,6 @@ def schedule_settings(request: HttpRequest) -> HttpResponse:
                 preview = _in_words(form.instance, next_fire_times(user=form.instance, now=now), now)
             else:
                 form.save()
-                scheduler_notify(kind="user", object_id=user.pk)
                 messages.success(request, "Settings saved.")
                 return redirect("accounts:settings")
         # The form may have changed the in-memory user; the page shows what is saved.
@@ -71,7 +70,6 @@ def _back(request: HttpRequest) -> str:
 @require_POST
 def schedule_pause(request: HttpRequest) -> HttpResponse:
     user_schedule_pause(user=request.user)
-    scheduler_notify(kind="user", object_id=request.user.pk)
     messages.success(request, "Hourly sync paused. Your work orders stay as they are.")
     return redirect(_back(request))
 
@@ -80,6 +78,5 @@ def schedule_pause(request: HttpRequest) -> HttpResponse:
 @require_POST
 def schedule_resume(request: HttpRequest) -> HttpResponse:
     user_schedule_resume(user=request.user)
-    scheduler_notify(kind="user", object_id=request.user.pk)
     messages.success(request, "Hourly sync resumed.")
     return redirect(_back(request))
