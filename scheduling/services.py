@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 
 from accounts.models import User
+from credentials.models import CredentialStatus, PortalAccount
 from credentials.services import validate_credentials
 from scheduling.models import ACTIVE_STATUSES, RunStatus, ScrapeRun, Trigger
 from scheduling.notify import scheduler_notify
@@ -116,7 +117,11 @@ def schedule_auto_pause_if_rejected(*, user_id: int) -> bool:
         .order_by("-finished_at", "-pk")
         .values_list("error_code", flat=True)[:AUTO_PAUSE_AFTER]
     )
-    if len(recent) < AUTO_PAUSE_AFTER or any(code != AUTH_FAILED for code in recent):
+    # After one rejection the account is flagged, and the sync's pre-flight then refuses the same
+    # password without asking the portal (credentials_invalid): that is the same rejection again.
+    flagged = PortalAccount.objects.filter(user_id=user_id, status=CredentialStatus.AUTH_FAILED).exists()
+    rejected = {AUTH_FAILED, "credentials_invalid"} if flagged else {AUTH_FAILED}
+    if len(recent) < AUTO_PAUSE_AFTER or any(code not in rejected for code in recent):
         return False
     with transaction.atomic():
         paused = User.objects.filter(pk=user_id, schedule_enabled=True).update(

@@ -110,6 +110,23 @@ def test_it_pauses_itself_after_two_rejected_passwords_in_a_row():
     assert schedule_state(user=user, now=NOW).state == "auto_paused"
 
 
+def test_a_pre_flight_refusal_of_the_already_rejected_password_counts_as_the_second_rejection():
+    user = make_schedulable_user()
+    finished(user, "auth_failed", 1)
+    credentials_record_check(user=user, ok=False, message="Invalid login", now=NOW)
+    finished(user, "credentials_invalid", 2)
+
+    assert schedule_auto_pause_if_rejected(user_id=user.pk) is True
+
+
+def test_a_pre_flight_failure_for_another_reason_does_not_count_as_a_rejection():
+    user = make_schedulable_user()
+    finished(user, "auth_failed", 1)
+    finished(user, "credentials_invalid", 2)  # e.g. undecryptable: the account is not flagged rejected
+
+    assert schedule_auto_pause_if_rejected(user_id=user.pk) is False
+
+
 def test_other_failures_do_not_pause_the_schedule():
     user = make_schedulable_user()
     finished(user, "auth_failed", 1)
