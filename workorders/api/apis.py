@@ -79,7 +79,8 @@ class AuthTokenObtainApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with the username and password given."]}, code="authorization"
             )
-        token, _ = Token.objects.get_or_create(user=user)
+        token, created = Token.objects.get_or_create(user=user)
+        logger.info("api token issued user_id=%s new=%s", user.pk, created)
         return Response(self.OutputSerializer({"token": token.key}).data)
 
 
