@@ -115,7 +115,7 @@ def work_orders_save(
         if upserts:
             WorkOrder.objects.bulk_create(
                 upserts,
-                batch_size=500,
+                batch_size=2000,  # PostgreSQL inserts a batch as one UNNEST of arrays: fewer, larger batches
                 update_conflicts=True,
                 unique_fields=["portal_account", "external_id"],
                 update_fields=list(SAVED_FIELDS),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,15 +42,19 @@ class ScrapedWorkOrder:
 
 
 def fingerprint_of(values: dict[str, object]) -> str:
-    def canonical(value: object) -> object:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        if isinstance(value, Decimal):
-            return f"{value:.2f}"
-        return value
-
-    payload = json.dumps({name: canonical(values.get(name)) for name in FINGERPRINT_FIELDS}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """A stable hash of the parsed fields (the same instant in any zone, 10.5 == 10.50)."""
+    parts = []
+    for name in FINGERPRINT_FIELDS:
+        value = values.get(name)
+        if value is None:
+            parts.append("\x00")
+        elif isinstance(value, datetime):
+            parts.append(repr(value.timestamp()))
+        elif isinstance(value, Decimal):
+            parts.append(f"{value:.2f}")
+        else:
+            parts.append(str(value))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def clean_text(text: str, *, multiline: bool = False) -> str:
