@@ -165,3 +165,16 @@ def test_the_settings_page_keeps_a_zone_the_user_chose(app, fresh_browser):
     fresh_browser.get(f"{app.url}/accounts/settings/")
     assert fresh_browser.find_element(By.ID, "id_timezone").get_attribute("value") == "Pacific/Chatham"
     assert fresh_browser.find_element(By.ID, "timezone-suggestion").text == ""
+
+
+def test_a_refused_sync_now_says_why_on_the_card(app, fresh_browser):
+    user = make_user(timezone="America/New_York")  # no portal login saved
+    log_in(fresh_browser, app.url, user)
+    assert fresh_browser.find_element(By.CSS_SELECTOR, "[data-testid=schedule-state]").text == "Needs credentials"
+    fresh_browser.execute_script("window.__sameDocument = true")
+    fresh_browser.find_element(By.ID, "sync-now").click()
+    waiting(fresh_browser).until(
+        ec.text_to_be_present_in_element((By.ID, "sync-error"), "No portal credentials are saved yet")
+    )
+    assert fresh_browser.find_element(By.ID, "sync-now").is_enabled()
+    assert fresh_browser.execute_script("return window.__sameDocument === true")
