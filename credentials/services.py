@@ -188,6 +188,15 @@ def credentials_record_check(*, user: User, ok: bool, message: str, now: datetim
     logger.info("credentials check recorded user_id=%s status=%s", user.pk, status)
 
 
+class RotationVerifyError(Exception):
+    """A re-encrypted row did not decrypt back to its values; that row was left as it was and the
+    rotation stopped (rows before it are rotated, and a re-run resumes)."""
+
+    def __init__(self, account_id: int) -> None:
+        self.account_id = account_id
+        super().__init__(f"Re-encryption did not verify for portal account {account_id}; it was left unchanged.")
+
+
 @dataclass
 class RotationReport:
     rotated: int = 0
@@ -244,7 +253,7 @@ def credentials_rotate_keys(*, now: datetime) -> RotationReport:
             username_token, fingerprint = crypto.encrypt(username)
             password_token, _ = crypto.encrypt(password)
             if crypto.decrypt(username_token) != username or crypto.decrypt(password_token) != password:
-                raise RuntimeError(f"re-encryption did not verify for account_id={account.pk}; nothing saved")
+                raise RotationVerifyError(account.pk)
             account.username_ciphertext = username_token
             account.password_ciphertext = password_token
             account.key_fingerprint = fingerprint

@@ -188,3 +188,27 @@ def test_the_command_turns_a_malformed_key_into_a_clear_error_without_the_key(se
     assert "entry 1 of 1 is not a valid Fernet key" in str(raised.value)
     assert "not-a-fernet-key" not in str(raised.value)
     assert raised.value.returncode == 1
+
+
+def test_a_re_encryption_that_does_not_verify_leaves_the_row_and_stops(settings, monkeypatch):
+    first, second = accounts_under_key_a(2)
+    settings.CREDENTIAL_KEYS = [TEST_KEY_B, TEST_KEY_A]
+    real_encrypt = crypto.encrypt
+
+    def encrypt_badly_for_the_second_row(plaintext):
+        return real_encrypt("corrupted" if plaintext == "secret-1" else plaintext)
+
+    monkeypatch.setattr(crypto, "encrypt", encrypt_badly_for_the_second_row)
+    before = PortalAccount.objects.get(pk=second.pk).password_ciphertext
+
+    with pytest.raises(CommandError) as raised:
+        run_command()
+
+    assert f"portal account {second.pk}" in str(raised.value) and raised.value.returncode == 1
+    assert "secret-1" not in str(raised.value)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.key_fingerprint == FP_B
+    assert (second.key_fingerprint, second.password_ciphertext) == (FP_A, before)
+    monkeypatch.setattr(crypto, "encrypt", real_encrypt)
+    assert credentials_rotate_keys(now=NOW).rotated == 1

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from credentials import crypto
-from credentials.services import credentials_rotate_keys
+from credentials.services import RotationVerifyError, credentials_rotate_keys
 
 # Distinct from 1 (an error stopped the rotation): everything readable was rotated, but some
 # rows are flagged for their users to re-enter. Scripts can tell the two apart.
@@ -23,7 +23,10 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Primary key {primary}; configured keys: {', '.join(crypto.configured_fingerprints())}")
-        report = credentials_rotate_keys(now=timezone.now())
+        try:
+            report = credentials_rotate_keys(now=timezone.now())
+        except RotationVerifyError as error:
+            raise CommandError(f"{error} Rotation stopped; run the command again after checking the keys.") from None
         self.stdout.write(
             f"rotated={report.rotated} already_current={report.already_current} "
             f"undecryptable={len(report.undecryptable_ids)} total={report.total}"
