@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -41,6 +42,7 @@ class PortalAccountAdminForm(forms.ModelForm):
     class Meta:
         model = PortalAccount
         fields = ("user", "portal", "base_url")
+        labels = {"base_url": "Portal address"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,8 +88,7 @@ class PortalAccountAdmin(admin.ModelAdmin):
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: PortalAccount | None = None):
-        account = ("user", "portal", "base_url") if obj is None else ("portal", "base_url")
-        fieldsets = [(None, {"fields": account})]
+        fieldsets = [(None, {"fields": ("user", "portal", "base_url")})]
         if obj is not None:
             fieldsets.append(
                 (
@@ -107,6 +108,12 @@ class PortalAccountAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: PortalAccount | None = None):
         # The owner of a row never changes: its work orders belong to that user.
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "user":
+            # One portal account per user: offer only users who have none yet.
+            kwargs["queryset"] = get_user_model().objects.filter(portal_account__isnull=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Username")
     def masked_username(self, obj: PortalAccount) -> str:

@@ -350,3 +350,12 @@ def test_work_orders_and_scheduler_heartbeats_render(client, operator, account):
         assert_no_secret(response)
     detail = client.get(pages[1]).content.decode()
     assert "&quot;Title&quot;: &quot;Leak &lt;b&gt;&quot;" in detail
+
+
+def test_the_add_form_offers_only_users_without_portal_credentials(client, operator, account):
+    newcomer = make_user(username="newcomer")
+
+    html = client.get(portal_account_url("add")).content.decode()
+
+    assert f'<option value="{newcomer.pk}">newcomer</option>' in html
+    assert f'<option value="{account.user.pk}">' not in html
