@@ -114,10 +114,18 @@ def scrape_run_last_finished(*, user: User) -> ScrapeRun | None:
 
 
 def scrape_run_get(*, user: User, pk: int) -> ScrapeRun:
-    """One run: the user's own, or any user's for staff (operators). Raises ScrapeRun.DoesNotExist
-    for anyone else's, so a view answers 404 without revealing that the run exists."""
-    qs = ScrapeRun.objects.all() if user.is_staff else ScrapeRun.objects.filter(user=user)
-    return qs.get(pk=pk)
+    """One of the user's own runs (with forensics); raises ScrapeRun.DoesNotExist for anyone
+    else's, so a view answers 404 without revealing that the run exists. Staff get no exception
+    here: the API and the pages are per user."""
+    return ScrapeRun.objects.get(user=user, pk=pk)
+
+
+def scrape_run_get_for_viewer(*, viewer: User, pk: int) -> ScrapeRun:
+    """A run as the run pages show it: the viewer's own, or any user's when the viewer is staff
+    (operators investigating a failure). Raises ScrapeRun.DoesNotExist otherwise."""
+    if viewer.is_staff:
+        return ScrapeRun.objects.get(pk=pk)
+    return scrape_run_get(user=viewer, pk=pk)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 def _run_or_404(request: HttpRequest, pk: int) -> ScrapeRun:
     try:
-        return selectors.scrape_run_get(user=request.user, pk=pk)
+        return selectors.scrape_run_get_for_viewer(viewer=request.user, pk=pk)
     except ScrapeRun.DoesNotExist as missing:
         raise Http404("No such run.") from missing
 
