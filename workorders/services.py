@@ -264,6 +264,14 @@ def work_orders_sync(*, run: ScrapeRun, session: BrowserSession | None = None) -
             run_progress_publish(run)
 
         result = scraper.read_all(on_page)
+        unreadable = sum(1 for order in result.orders if order.problems)
+        if unreadable or result.failed_rows:
+            logger.warning(
+                "sync read rows with problems run_id=%s unreadable_values=%s rows_without_id=%s",
+                run.pk,
+                unreadable,
+                result.failed_rows,
+            )
 
         _set_phase(run, Phase.SAVING)
         now = timezone.now()

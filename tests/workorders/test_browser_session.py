@@ -123,3 +123,16 @@ def test_the_remote_webdriver_path_cleans_up_after_a_failure(demo_portal, settin
 
     assert run.error_code == "session_expired"
     assert [p.pid for p in process_tree(driver_pid)] == [driver_pid]
+
+
+def test_an_unreachable_remote_webdriver_is_browser_unavailable(demo_portal, settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SELENIUM_REMOTE_URL = f"http://127.0.0.1:{port}"
+    setup = demo_portal(count=1)
+
+    run = work_orders_sync(run=running_run(setup.user))
+
+    assert run.error_code == "browser_unavailable"
+    assert f"SELENIUM_REMOTE_URL=http://127.0.0.1:{port}" in run.error_message

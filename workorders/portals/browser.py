@@ -3,7 +3,7 @@
 It starts headless Chromium with the system chromedriver through an explicit Service, so Selenium
 Manager never reaches for the network, or a ``webdriver.Remote`` when SELENIUM_REMOTE_URL is set.
 Everything the scraper does goes through ``BrowserSession``'s small vocabulary (open a URL, run a
-script, fill, click, wait for one of several selectors), and every Selenium failure is translated
+script, fill, click), and every Selenium failure is translated
 into an exception of this module, so callers never see a Selenium type.
 """
 
@@ -28,7 +28,6 @@ os.environ["SE_OFFLINE"] = "true"
 from selenium import webdriver
 from selenium.common.exceptions import (
     InvalidSessionIdException,
-    JavascriptException,
     NoSuchElementException,
     TimeoutException,
     WebDriverException,
@@ -87,12 +86,6 @@ class BrowserUnavailable(BrowserError):
 
 class PageUnreachable(BrowserError):
     """The page could not be loaded: connection refused, DNS, or the page load timed out."""
-
-    code = "portal_unavailable"
-
-
-class WaitTimedOut(BrowserError):
-    """None of the awaited selectors appeared in time."""
 
     code = "portal_unavailable"
 
@@ -329,24 +322,6 @@ class BrowserSession:
             return False
         except Exception as exc:
             raise self._translate(exc) from exc
-
-    def wait_for_any(self, selectors: list[str], *, timeout: float | None = None) -> int:
-        """Index of the first selector present on the page, polling until ``timeout``."""
-        deadline = time.monotonic() + (timeout or self.page_load_timeout)
-        probe = "return arguments[0].map(s => !!document.querySelector(s));"
-        while True:
-            try:
-                present = self.driver.execute_script(probe, selectors)
-            except JavascriptException:
-                present = []  # page in the middle of navigating
-            except Exception as exc:
-                raise self._translate(exc) from exc
-            for index, hit in enumerate(present or []):
-                if hit:
-                    return index
-            if time.monotonic() > deadline:
-                raise WaitTimedOut("The portal did not answer in time.")
-            time.sleep(0.05)
 
     @property
     def current_url(self) -> str:
