@@ -359,3 +359,10 @@ def test_the_add_form_offers_only_users_without_portal_credentials(client, opera
 
     assert f'<option value="{newcomer.pk}">newcomer</option>' in html
     assert f'<option value="{account.user.pk}">' not in html
+
+
+def test_staff_without_permission_to_view_runs_get_no_screenshot(client, failed_run):
+    client.force_login(make_user(username="helpdesk", is_staff=True))
+
+    assert client.get(reverse("admin:scheduling_scraperun_screenshot", args=[failed_run.pk])).status_code == 404
+    assert client.get(reverse("admin:scheduling_scraperun_change", args=[failed_run.pk])).status_code == 403
