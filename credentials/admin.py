@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from credentials import crypto
 from credentials.forms import PortalCredentialsForm
 from credentials.models import PortalAccount
 from credentials.selectors import portal_account_username_hint
@@ -74,7 +75,7 @@ class PortalAccountAdminForm(forms.ModelForm):
 @admin.register(PortalAccount)
 class PortalAccountAdmin(admin.ModelAdmin):
     form = PortalAccountAdminForm
-    list_display = ("user", "portal", "masked_username", "password_set_on", "status", "checked_at", "key_fingerprint")
+    list_display = ("user", "portal", "masked_username", "password_set_on", "status", "checked_at", "key")
     list_filter = ("status", "portal", "key_fingerprint")
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
@@ -84,7 +85,7 @@ class PortalAccountAdmin(admin.ModelAdmin):
         "status",
         "status_message",
         "checked_at",
-        "key_fingerprint",
+        "key",
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: PortalAccount | None = None):
@@ -93,7 +94,7 @@ class PortalAccountAdmin(admin.ModelAdmin):
             fieldsets.append(
                 (
                     "Saved credentials",
-                    {"fields": ("masked_username", "password_set_on", "key_fingerprint")},
+                    {"fields": ("masked_username", "password_set_on", "key")},
                 )
             )
             fieldsets.append(("Validation", {"fields": ("status", "status_message", "checked_at")}))
@@ -118,6 +119,20 @@ class PortalAccountAdmin(admin.ModelAdmin):
     @admin.display(description="Username")
     def masked_username(self, obj: PortalAccount) -> str:
         return portal_account_username_hint(obj)
+
+    @admin.display(description="Key", ordering="key_fingerprint")
+    def key(self, obj: PortalAccount) -> str:
+        """The fingerprint of the key that encrypted the row, and where that key stands now."""
+        if not obj.key_fingerprint:
+            return "—"
+        configured = crypto.configured_fingerprints()
+        if obj.key_fingerprint == configured[0]:
+            state = "primary"
+        elif obj.key_fingerprint in configured:
+            state = "older key: run rotate_credential_keys"
+        else:
+            state = "key not configured"
+        return f"{obj.key_fingerprint} ({state})"
 
     @admin.display(description="Password set on", ordering="password_set_at")
     def password_set_on(self, obj: PortalAccount) -> str:

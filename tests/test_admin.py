@@ -366,3 +366,17 @@ def test_staff_without_permission_to_view_runs_get_no_screenshot(client, failed_
 
     assert client.get(reverse("admin:scheduling_scraperun_screenshot", args=[failed_run.pk])).status_code == 404
     assert client.get(reverse("admin:scheduling_scraperun_change", args=[failed_run.pk])).status_code == 403
+
+
+def test_the_key_column_says_whether_a_row_needs_rotation(client, operator, account, settings):
+    from credentials.crypto import key_fingerprint
+    from tests.conftest import TEST_KEY_A, TEST_KEY_B
+
+    fingerprint = key_fingerprint(TEST_KEY_A)
+    url = portal_account_url("changelist")
+
+    assert f"{fingerprint} (primary)" in client.get(url).content.decode()
+    settings.CREDENTIAL_KEYS = [TEST_KEY_B, TEST_KEY_A]
+    assert f"{fingerprint} (older key: run rotate_credential_keys)" in client.get(url).content.decode()
+    settings.CREDENTIAL_KEYS = [TEST_KEY_B]
+    assert f"{fingerprint} (key not configured)" in client.get(url).content.decode()
