@@ -145,3 +145,27 @@ def test_a_number_setting_that_is_not_a_number_is_a_clear_error(tmp_path, name):
     message = refusal(load_settings(tmp_path, **{name: "lots"}))
 
     assert f"{name} must be a whole number" in message
+
+
+def test_even_at_debug_level_the_browser_wire_log_is_silenced(tmp_path):
+    # Selenium logs every WebDriver request body at DEBUG, and the login's send_keys carries the
+    # portal password: those loggers stay at WARNING whatever LOG_LEVEL says.
+    check = (
+        "import logging, django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "names = ['selenium.webdriver.remote.remote_connection', 'urllib3.connectionpool', 'django.db.backends']; "
+        "print([logging.getLogger(n).isEnabledFor(logging.DEBUG) for n in names], "
+        "logging.getLogger('credentials').isEnabledFor(logging.DEBUG))"
+    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(BASE_DIR), "VAR_DIR": str(tmp_path)}
+
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=BASE_DIR,
+        env={**env, "LOG_LEVEL": "DEBUG"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[False, False, False] True"
