@@ -214,12 +214,13 @@ def _unflag(account: PortalAccount) -> None:
     account.checked_at = None
 
 
-def credentials_rotate_keys(*, now: datetime) -> RotationReport:
+def credentials_rotate_keys(*, now: datetime, dry_run: bool = False) -> RotationReport:
     """Re-encrypt every credential with the primary key, verifying each by decrypting it again.
 
     One row, one transaction: safe to interrupt and to run again (rows already on the primary
     key and readable are left alone). Rows no key opens are flagged UNDECRYPTABLE, so the user
-    is asked to re-enter them, and reported by id.
+    is asked to re-enter them, and reported by id. ``dry_run``: the same report, nothing written
+    (``rotated`` counts the rows that would be re-encrypted).
     """
     report = RotationReport()
     primary = crypto.primary_fingerprint()
@@ -233,22 +234,26 @@ def credentials_rotate_keys(*, now: datetime) -> RotationReport:
                 username = crypto.decrypt(account.username_ciphertext)
                 password = crypto.decrypt(account.password_ciphertext)
             except crypto.UndecryptableError:
-                account.status = CredentialStatus.UNDECRYPTABLE
-                account.status_message = MESSAGES["undecryptable"]
-                account.checked_at = now
-                account.save(update_fields=["status", "status_message", "checked_at", "updated_at"])
                 report.undecryptable_ids.append(account.pk)
                 logger.warning("rotation cannot decrypt credentials account_id=%s", account.pk)
+                if not dry_run:
+                    account.status = CredentialStatus.UNDECRYPTABLE
+                    account.status_message = MESSAGES["undecryptable"]
+                    account.checked_at = now
+                    account.save(update_fields=["status", "status_message", "checked_at", "updated_at"])
                 continue
             if account.key_fingerprint == primary and all(
                 crypto.fingerprint_that_decrypts(t) == primary
                 for t in (account.username_ciphertext, account.password_ciphertext)
             ):
-                if account.status == CredentialStatus.UNDECRYPTABLE:
+                if account.status == CredentialStatus.UNDECRYPTABLE and not dry_run:
                     # Flagged while a key was missing; the key is back, so the row is usable again.
                     _unflag(account)
                     account.save(update_fields=["status", "status_message", "checked_at", "updated_at"])
                 report.already_current += 1
+                continue
+            if dry_run:
+                report.rotated += 1
                 continue
             username_token, fingerprint = crypto.encrypt(username)
             password_token, _ = crypto.encrypt(password)
@@ -263,7 +268,8 @@ def credentials_rotate_keys(*, now: datetime) -> RotationReport:
             report.rotated += 1
             logger.debug("credentials re-encrypted account_id=%s key=%s", account.pk, fingerprint)
     logger.info(
-        "credential key rotation done rotated=%s current=%s undecryptable=%s",
+        "credential key rotation %s rotated=%s current=%s undecryptable=%s",
+        "checked (dry run)" if dry_run else "done",
         report.rotated,
         report.already_current,
         len(report.undecryptable_ids),

@@ -212,3 +212,23 @@ def test_a_re_encryption_that_does_not_verify_leaves_the_row_and_stops(settings,
     assert (second.key_fingerprint, second.password_ciphertext) == (FP_A, before)
     monkeypatch.setattr(crypto, "encrypt", real_encrypt)
     assert credentials_rotate_keys(now=NOW).rotated == 1
+
+
+def test_a_dry_run_reports_without_changing_anything(settings):
+    good, bad = accounts_under_key_a(2)
+    PortalAccount.objects.filter(pk=bad.pk).update(password_ciphertext="garbage")
+    settings.CREDENTIAL_KEYS = [TEST_KEY_B, TEST_KEY_A]
+    before = list(PortalAccount.objects.order_by("pk").values_list("password_ciphertext", "key_fingerprint", "status"))
+    out = StringIO()
+
+    with pytest.raises(CommandError) as raised:
+        call_command("rotate_credential_keys", "--dry-run", stdout=out)
+
+    assert raised.value.returncode == 2
+    assert f"portal accounts {bad.pk}. Not flagged (dry run)." in str(raised.value)
+    assert "Dry run, nothing changed: would_rotate=1 already_current=0 undecryptable=1 total=2" in out.getvalue()
+    after = list(PortalAccount.objects.order_by("pk").values_list("password_ciphertext", "key_fingerprint", "status"))
+    assert after == before
+    report = credentials_rotate_keys(now=NOW, dry_run=True)
+    assert (report.rotated, report.undecryptable_ids) == (1, [bad.pk])
+    assert credentials_retrieve(user=good.user).password == "secret-0"
