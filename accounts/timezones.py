@@ -7,10 +7,14 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 
+# Files in the system's zoneinfo directory that are not zones a person lives in: "localtime" is
+# the server's own zone (it would silently follow the host), "Factory" a "-00" placeholder.
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
 
 @functools.cache
 def available_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 def timezone_choices() -> list[tuple[str, str]]:
