@@ -6,6 +6,8 @@ from django.contrib.auth.forms import UserChangeForm
 
 from accounts.forms import ScheduleSettingsForm
 from accounts.models import User
+from credentials.admin import PortalAccountAdmin
+from credentials.models import PortalAccount
 
 
 class UserAdminChangeForm(UserChangeForm):
@@ -28,9 +30,34 @@ class UserAdminChangeForm(UserChangeForm):
     clean_active_weekdays = ScheduleSettingsForm.clean_active_weekdays
 
 
+class PortalAccountInline(admin.StackedInline):
+    """The user's portal credentials at a glance (masked); replaced on the portal account's own page."""
+
+    model = PortalAccount
+    fk_name = "user"
+    can_delete = False
+    show_change_link = True
+    fields = ("portal", "base_url", "masked_username", "password_set_on", "status", "status_message", "checked_at")
+    readonly_fields = fields
+    masked_username = PortalAccountAdmin.masked_username
+    password_set_on = PortalAccountAdmin.password_set_on
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserAdminChangeForm
+    inlines = (PortalAccountInline,)
+
+    def get_inlines(self, request, obj):
+        # A new user has no portal account yet: the add page stays Django's two-step form.
+        return self.inlines if obj is not None else ()
+
     list_display = (
         "username",
         "email",

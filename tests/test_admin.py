@@ -196,6 +196,11 @@ def user_change_data(user, **overrides):
         "active_from_hour": "7",
         "active_until_hour": "18",
         "active_weekdays": ["mon", "tue", "wed", "thu", "fri"],
+        # The read-only portal account inline's management form, as the page renders it.
+        "portal_account-TOTAL_FORMS": "0",
+        "portal_account-INITIAL_FORMS": "0",
+        "portal_account-MIN_NUM_FORMS": "0",
+        "portal_account-MAX_NUM_FORMS": "1",
     }
     data.update(overrides)
     return data
@@ -380,3 +385,44 @@ def test_the_key_column_says_whether_a_row_needs_rotation(client, operator, acco
     assert f"{fingerprint} (older key: run rotate_credential_keys)" in client.get(url).content.decode()
     settings.CREDENTIAL_KEYS = [TEST_KEY_B]
     assert f"{fingerprint} (key not configured)" in client.get(url).content.decode()
+
+
+def test_the_user_page_shows_the_portal_credentials_masked(client, operator, account):
+    response = client.get(reverse("admin:accounts_user_change", args=[account.user.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "f•••@acme-plumbing.example" in html
+    assert portal_account_url("change", account.pk) in html  # replaced on its own page
+    assert_no_secret(response)
+    assert 'name="portal_account-0-base_url"' not in html  # shown, not editable here
+
+
+def inputs_named(html: str, prefix: str) -> dict[str, str]:
+    """name → value of the <input>s whose name starts with ``prefix``, as a browser would post them."""
+    from html.parser import HTMLParser
+
+    found: dict[str, str] = {}
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if tag == "input" and (attributes.get("name") or "").startswith(prefix):
+                found[attributes["name"]] = attributes.get("value") or ""
+
+    Inputs().feed(html)
+    return found
+
+
+def test_saving_a_user_with_portal_credentials_keeps_them(client, operator, account):
+    user = account.user
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    inline = inputs_named(client.get(url).content.decode(), "portal_account-")
+    assert inline["portal_account-INITIAL_FORMS"] == "1"
+
+    response = client.post(url, user_change_data(user) | inline)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert credentials_retrieve(user=user).password == PORTAL_PASSWORD
+    user.refresh_from_db()
+    assert user.timezone == "America/New_York"
