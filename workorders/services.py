@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +25,7 @@ from scheduling.models import Phase, RunStatus, ScrapeRun
 from scheduling.progress import run_progress_publish
 from workorders.models import WorkOrder
 from workorders.portals.browser import BrowserError, BrowserSession, BrowserUnavailable
-from workorders.portals.parsing import ScrapedWorkOrder
+from workorders.portals.parsing import FINGERPRINT_FIELDS, ScrapedWorkOrder
 from workorders.portals.registry import portal_definition
 from workorders.portals.scraper import PortalScraper, ScrapeError, StillLoggedIn, message_for
 
@@ -86,36 +87,38 @@ def work_orders_save(
                 portal_account=account
             ).values_list("pk", "external_id", "fingerprint", "delisted_at")
         }
-        upserts: list[WorkOrder] = []
+        upserts: list[ScrapedWorkOrder] = []
         created = updated = 0
         seen: set[str] = set()
         for order in orders:
             seen.add(order.external_id)
-            fingerprint = order.fingerprint
             previous = existing.get(order.external_id)
-            if previous is not None and previous[1] == fingerprint and previous[2] is None:
+            if previous is not None and previous[1] == order.fingerprint and previous[2] is None:
                 continue
             if previous is None:
                 created += 1
             else:
                 updated += 1
-            upserts.append(
-                WorkOrder(
-                    user_id=account.user_id,
-                    portal_account=account,
-                    external_id=order.external_id,
-                    raw=order.raw,
-                    fingerprint=fingerprint,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    delisted_at=None,
-                    **order.fields,
-                )
-            )
-        if upserts:
+            upserts.append(order)
+        if upserts and connection.vendor == "postgresql":
+            _upsert_by_copy(account, upserts, now)
+        elif upserts:
             WorkOrder.objects.bulk_create(
-                upserts,
-                batch_size=2000,  # PostgreSQL inserts a batch as one UNNEST of arrays: fewer, larger batches
+                [
+                    WorkOrder(
+                        user_id=account.user_id,
+                        portal_account=account,
+                        external_id=order.external_id,
+                        raw=order.raw,
+                        fingerprint=order.fingerprint,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        delisted_at=None,
+                        **order.fields,
+                    )
+                    for order in upserts
+                ],
+                batch_size=500,
                 update_conflicts=True,
                 unique_fields=["portal_account", "external_id"],
                 update_fields=list(SAVED_FIELDS),
@@ -136,6 +139,47 @@ def work_orders_save(
         unchanged=len(seen) - created - updated,
         delisted=len(delisted_ids),
     )
+
+
+def _upsert_by_copy(account: PortalAccount, orders: list[ScrapedWorkOrder], now: datetime) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … ON CONFLICT DO UPDATE.
+
+    Same effect as bulk_create(update_conflicts=True) (first_seen_at kept on update), about three
+    times faster for thousands of rows: no model instances, no per-value parameter adaptation
+    (benchmarks/bench_upsert.py)."""
+    quote = connection.ops.quote_name
+    names = ["user", "portal_account", "external_id", *FINGERPRINT_FIELDS, "raw", "fingerprint"]
+    names += ["first_seen_at", "last_seen_at", "delisted_at"]
+    columns = [WorkOrder._meta.get_field(name).column for name in names]
+    updated = [WorkOrder._meta.get_field(name).column for name in SAVED_FIELDS]
+    column_list = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE wos_incoming ON COMMIT DROP AS "  # noqa: S608 (names from the model)
+            f"SELECT {column_list} FROM {quote(WorkOrder._meta.db_table)} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY wos_incoming ({column_list}) FROM STDIN") as copy:
+            for order in orders:
+                copy.write_row(
+                    (
+                        account.user_id,
+                        account.pk,
+                        order.external_id,
+                        *(order.fields.get(name) for name in FINGERPRINT_FIELDS),
+                        json.dumps(order.raw),
+                        order.fingerprint,
+                        now,
+                        now,
+                        None,
+                    )
+                )
+        assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updated)
+        cursor.execute(
+            f"INSERT INTO {quote(WorkOrder._meta.db_table)} ({column_list}) "  # noqa: S608
+            f"SELECT {column_list} FROM wos_incoming "
+            f"ON CONFLICT ({quote('portal_account_id')}, {quote('external_id')}) DO UPDATE SET {assignments}"
+        )
+        cursor.execute("DROP TABLE wos_incoming")
 
 
 # -- the run -----------------------------------------------------------------------------------

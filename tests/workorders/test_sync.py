@@ -248,3 +248,23 @@ def test_the_saved_amounts_and_times_are_parsed_not_copied(demo_portal, shared_b
     assert isinstance(with_amount.nte_amount, Decimal)
     assert with_amount.raw["NTE"].startswith("$")
     assert with_amount.portal_updated_at.tzinfo is not None
+
+
+def test_an_unexpected_error_is_recorded_once_and_changes_nothing(demo_portal, browsers, monkeypatch, caplog):
+    from workorders.portals.scraper import PortalScraper
+
+    setup = demo_portal(count=4)
+    before = seed_existing(setup)
+
+    def broken(self):
+        raise RuntimeError("a bug in the scraper")
+
+    monkeypatch.setattr(PortalScraper, "open_list", broken)
+
+    run = work_orders_sync(run=running_run(setup.user))
+
+    assert (run.status, run.error_code, run.phase) == (RunStatus.FAILED, "unexpected", Phase.NAVIGATION)
+    assert "a bug in the scraper" not in run.error_message
+    assert [r.levelname for r in caplog.records if r.exc_info] == ["ERROR"]
+    assert snapshot(setup.user) == before
+    assert browsers.leftovers() == []
