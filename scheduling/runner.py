@@ -23,7 +23,6 @@ import uuid
 from datetime import UTC, timedelta
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
-from apscheduler.schedulers.blocking import BlockingScheduler
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -34,7 +33,7 @@ from scheduling.leader import leader_lock
 from scheduling.models import SchedulerInstance, SchedulerNotice
 from scheduling.notify import ChangeListener
 from scheduling.registry import jobs_reconcile, user_job_sync
-from scheduling.store import MirroredDjangoJobStore, RunDispatchExecutor
+from scheduling.store import BurstBlockingScheduler, MirroredDjangoJobStore, RunDispatchExecutor
 from scheduling.systemd import sd_notify, watchdog_seconds
 from scheduling.workers import WorkerPool, runs_expire_overdue, runs_interrupt_orphans
 
@@ -57,7 +56,7 @@ class SchedulerService:
         self.became_active = threading.Event()
         self.exit_code = 0
         self.lock = leader_lock()
-        self.scheduler: BlockingScheduler | None = None
+        self.scheduler: BurstBlockingScheduler | None = None
         self.pool: WorkerPool | None = None
         self._housekeeping = threading.Thread(target=self._housekeeping_loop, name="housekeeping", daemon=True)
 
@@ -99,7 +98,7 @@ class SchedulerService:
         runs_interrupt_orphans(now=now)
         pool = WorkerPool(size=self.workers, sync_function=self.sync_function, session_factory=self.session_factory)
         recorder = jobs.RunRecorder(on_recorded=pool.wake, started_at=now)
-        scheduler = BlockingScheduler(
+        scheduler = BurstBlockingScheduler(
             timezone=UTC,
             jobstores={"default": MirroredDjangoJobStore()},
             executors={"default": RunDispatchExecutor()},

@@ -73,7 +73,7 @@ def test_a_fire_before_the_scheduler_became_active_is_a_catch_up():
     recorder = jobs._recorder
     try:
         jobs.execute_work_order_scraping(user.pk, scheduled_for=started - timedelta(minutes=2))
-        request = recorder._queue.get_nowait()
+        request = recorder._pending.popleft()
     finally:
         jobs.set_recorder(None)
 
