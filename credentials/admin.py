@@ -16,6 +16,14 @@ from credentials.selectors import portal_account_username_hint
 from credentials.services import credentials_store
 
 
+class UnfilledTextInput(forms.TextInput):
+    """A text input that never renders a value, not even the one just submitted: an admin page
+    re-shown after an error must not carry a portal username either."""
+
+    def format_value(self, value) -> None:
+        return None
+
+
 class PortalAccountAdminForm(forms.ModelForm):
     """Portal and address of the row, plus new username and password (never pre-filled).
 
@@ -29,7 +37,7 @@ class PortalAccountAdminForm(forms.ModelForm):
         required=False,
         strip=True,
         max_length=254,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=UnfilledTextInput(attrs={"autocomplete": "off"}),
     )
     password = forms.CharField(
         label="New portal password",

@@ -138,6 +138,17 @@ def test_a_new_username_without_a_password_is_refused_and_not_echoed(client, ope
     assert credentials_retrieve(user=account.user).password == PORTAL_PASSWORD
 
 
+def test_a_new_password_without_a_username_is_refused_and_the_username_not_echoed(client, operator, account):
+    response = client.post(
+        portal_account_url("change", account.pk),
+        {"portal": "demo", "base_url": account.base_url, "username": NEW_USERNAME, "password": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Enter both the username and the password" in response.content.decode()
+    assert_no_secret(response)
+
+
 def test_adding_credentials_in_the_admin_encrypts_them(client, operator):
     user = make_user(username="bob")
 
