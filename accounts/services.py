@@ -23,7 +23,8 @@ SCHEDULE_FIELDS = frozenset(
 
 
 def user_schedule_update(*, user: User, **fields) -> User:
-    """Set schedule preferences, validate the whole user, save, and return it.
+    """Set schedule preferences, validate them (field validators and ``User.clean``), save only
+    those fields, and return the user. The save's post_save tells the running scheduler.
 
     Raises ValidationError with field errors (``error.message_dict``) when a value is invalid,
     e.g. an unknown time zone; nothing is saved then and ``user`` keeps its previous values.
