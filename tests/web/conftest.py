@@ -106,9 +106,13 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
     url = f"http://127.0.0.1:{port}"
     with django_db_blocker.unblock():
         database_url = shared_database_url()
-    log = tmp_path_factory.mktemp("runembedded") / "server.log"
+    var_dir = tmp_path_factory.mktemp("runembedded")
+    log = var_dir / "server.log"
     env = dict(
         os.environ,
+        # Its own var/: with SQLite the scheduler's leader lock is a file there, and a shared one
+        # would leave this server on standby, never running a sync, while another runs anywhere.
+        VAR_DIR=str(var_dir),
         DATABASE_URL=database_url,
         CREDENTIAL_KEYS=TEST_KEY_A,
         DEMO_PORTAL_BASE_URL=f"{url}/demo-portal/",
