@@ -91,7 +91,7 @@ def test_the_dashboard_shows_the_next_run_in_words_in_the_users_zone(alice_clien
         in page
     )
     assert ">EST</span>" in page
-    assert 'id="upcoming-runs-data"' in page
+    assert '{"when": "2026-01-15T16:00:00-05:00", "zone": "EST"}' in page  # for the script to move on
     assert 'data-ws-path="/ws/progress/"' in page
 
 
@@ -271,6 +271,7 @@ def test_the_work_order_list_sorts_and_paginates(alice_client, alice):
     assert first.index(">N-000<") < first.index(">N-001<")
     assert "Page 1 of 2" in first
     assert 'aria-sort="ascending"' in first
+    assert 'href="?sort=-number">Number ▲</a>' in first  # the sorted column's header reverses it
     second = html(alice_client.get(url, {"sort": "number", "page": 2}))
     assert ">N-025</a>" in second and ">N-029</a>" in second and ">N-000</a>" not in second
     descending = html(alice_client.get(url, {"sort": "-number"}))
