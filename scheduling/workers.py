@@ -103,7 +103,8 @@ class WorkerPool:
         session_factory: Callable | None = None,
         poll_seconds: float = 5,
     ) -> None:
-        self.size = max(1, size)
+        # 0: record runs but run none (an external worker fleet claims them; docs/operations.md).
+        self.size = max(0, size)
         self.sync_function = sync_function or import_string(settings.SCHEDULER_SYNC_FUNCTION)
         self.session_factory = session_factory or _default_session_factory
         self.poll_seconds = poll_seconds
