@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -136,3 +138,32 @@ def test_an_unreachable_remote_webdriver_is_browser_unavailable(demo_portal, set
 
     assert run.error_code == "browser_unavailable"
     assert f"SELENIUM_REMOTE_URL=http://127.0.0.1:{port}" in run.error_message
+
+
+def test_a_browser_that_dies_mid_sync_is_reported_and_replaced(demo_portal, browsers):
+    from workorders import services
+
+    setup = demo_portal(count=6, page_size=2)
+    real_on_page = services.run_progress_publish
+
+    def kill_browser_after_page_one(run, *, force=False):
+        if run.page == 1 and not force:
+            session = services_sessions[0]
+            os.kill(session.driver_pid, signal.SIGKILL)  # chromedriver gone, as after a crash
+        return real_on_page(run, force=force)
+
+    services_sessions = []
+    original_init = services.BrowserSession.__init__
+
+    def remember(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        services_sessions.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services.BrowserSession, "__init__", remember)
+        patch.setattr(services, "run_progress_publish", kill_browser_after_page_one)
+        run = work_orders_sync(run=running_run(setup.user))
+
+    assert (run.status, run.error_code) == (RunStatus.FAILED, "browser_unavailable")
+    assert WorkOrder.objects.filter(user=setup.user).count() == 0
+    assert browsers.leftovers() == []

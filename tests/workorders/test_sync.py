@@ -212,15 +212,17 @@ def test_unusable_credentials_fail_before_any_browser_starts(transactional_db, b
     assert browsers.profiles == []
 
 
-def test_a_missing_browser_is_reported_naming_the_setting(demo_portal, settings, browsers):
+@pytest.mark.parametrize("setting", ["CHROMEDRIVER_PATH", "CHROMIUM_BINARY"])
+def test_a_missing_browser_is_reported_naming_the_setting(demo_portal, settings, browsers, setting):
     setup = demo_portal()
     before = seed_existing(setup)
-    settings.CHROMEDRIVER_PATH = "/nonexistent/chromedriver"
+    setattr(settings, setting, "/nonexistent/browser")
 
     run = work_orders_sync(run=running_run(setup.user))
 
     assert (run.status, run.error_code) == (RunStatus.FAILED, "browser_unavailable")
-    assert "CHROMEDRIVER_PATH=/nonexistent/chromedriver" in run.error_message
+    assert f"{setting}=/nonexistent/browser" in run.error_message
+    assert "Traceback" not in run.error_message
     assert snapshot(setup.user) == before
 
 

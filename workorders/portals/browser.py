@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from django.conf import settings
 
 # Selenium Manager must never reach for the network (we always pass an explicit driver path).
@@ -354,8 +355,11 @@ class BrowserSession:
             return exc
         if isinstance(exc, TimeoutException):
             return PageUnreachable("The portal did not load in time.")
-        if isinstance(exc, InvalidSessionIdException):
-            return BrowserUnavailable("The browser went away during the sync.")
+        message = getattr(exc, "msg", None) or ""
+        if isinstance(exc, InvalidSessionIdException | urllib3.exceptions.HTTPError | ConnectionError) or any(
+            sign in message for sign in ("tab crashed", "page crash", "chrome not reachable", "disconnected")
+        ):
+            return BrowserUnavailable("The browser crashed or went away during the sync.")
         if isinstance(exc, WebDriverException) and "net::ERR_" in (exc.msg or ""):
             reason = (exc.msg or "").split("net::", 1)[1].split()[0]
             return PageUnreachable(f"The portal could not be reached ({reason}).")
