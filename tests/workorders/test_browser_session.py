@@ -140,7 +140,7 @@ def test_an_unreachable_remote_webdriver_is_browser_unavailable(demo_portal, set
     assert f"SELENIUM_REMOTE_URL=http://127.0.0.1:{port}" in run.error_message
 
 
-def test_a_browser_that_dies_mid_sync_is_reported_and_replaced(demo_portal, browsers):
+def test_a_browser_that_dies_mid_sync_is_reported_and_leaves_nothing_behind(demo_portal, browsers):
     from workorders import services
 
     setup = demo_portal(count=6, page_size=2)
