@@ -101,7 +101,10 @@ def jobs_reconcile(scheduler: BaseScheduler) -> ReconcileReport:
     report = ReconcileReport()
     existing = {job.id: job for job in scheduler.get_jobs() if jobs.user_id_of(job.id) is not None}
     seen: set[str] = set()
-    for user in User.objects.order_by("pk").iterator(chunk_size=2000):
+    # Users without an enabled schedule or without saved secrets cannot pass pre-flight: skip them
+    # (their jobs, if any, are removed below) rather than check and log each of them.
+    candidates = User.objects.filter(schedule_enabled=True).exclude(portal_account__password_ciphertext="")
+    for user in candidates.filter(portal_account__isnull=False).order_by("pk").iterator(chunk_size=2000):
         job_id = jobs.job_id(user.pk)
         seen.add(job_id)
         _apply(scheduler, user, existing.get(job_id), report)
