@@ -25,11 +25,11 @@ def group_listener(settings):
         channel = async_to_sync(layer.new_channel)()
         async_to_sync(layer.group_add)(progress_group_name(user_id), channel)
 
-        def received() -> list[dict]:
+        def received(wait: float = 0.05) -> list[dict]:
             messages = []
             while True:
                 try:
-                    messages.append(async_to_sync(_receive_now)(layer, channel))
+                    messages.append(async_to_sync(_receive_within)(layer, channel, wait))
                 except TimeoutError:
                     return messages
 
@@ -38,10 +38,10 @@ def group_listener(settings):
     return listen
 
 
-async def _receive_now(layer, channel):
+async def _receive_within(layer, channel, seconds: float):
     import asyncio
 
-    return await asyncio.wait_for(layer.receive(channel), timeout=0.05)
+    return await asyncio.wait_for(layer.receive(channel), timeout=seconds)
 
 
 @pytest.mark.django_db
@@ -56,11 +56,44 @@ def test_a_burst_is_throttled_but_forced_events_always_go_out(group_listener):
 
     assert sent.count(True) == 1
     assert forced
-    events = received()
+    events = received(wait=0.5)
     assert [e["type"] for e in events] == ["run.progress", "run.progress"]
     assert events[-1]["run"]["phase"] == "saving"
     assert events[-1]["run"]["id"] == run.pk
     assert "error_html" not in events[-1]["run"]
+
+
+@pytest.mark.django_db
+def test_a_step_inside_the_interval_is_sent_when_the_interval_ends(group_listener, settings):
+    settings.PROGRESS_PUBLISH_INTERVAL = 0.2
+    user = make_user()
+    run = make_run(user, status=RunStatus.RUNNING, phase="extraction")
+    received = group_listener(user.pk)
+
+    for page in (1, 2, 3):
+        run.page = page
+        progress.run_progress_publish(run)
+
+    events = received(wait=2)
+    assert [e["run"]["page"] for e in events] == [1, 3]  # page 2 was replaced by page 3, not lost
+
+
+@pytest.mark.django_db
+def test_a_forced_event_supersedes_a_waiting_step(group_listener, settings):
+    settings.PROGRESS_PUBLISH_INTERVAL = 0.2
+    user = make_user()
+    run = make_run(user, status=RunStatus.RUNNING, phase="extraction")
+    received = group_listener(user.pk)
+
+    run.page = 1
+    progress.run_progress_publish(run)
+    run.page = 2
+    progress.run_progress_publish(run)
+    run.status, run.phase = RunStatus.SUCCEEDED, "done"
+    progress.run_progress_publish(run, force=True)
+
+    events = received(wait=0.5)
+    assert [(e["run"]["page"], e["run"]["status"]) for e in events] == [(1, "running"), (2, "succeeded")]
 
 
 @pytest.mark.django_db
