@@ -340,6 +340,8 @@ def work_orders_sync(*, run: ScrapeRun, session: BrowserSession | None = None) -
         return _fail(run, error.code, error.message, **forensics)
     except BrowserError as error:
         # A browser failure outside a step the scraper classifies (e.g. a script timing out).
+        if error.code == "unexpected":
+            logger.exception("sync browser error run_id=%s user_id=%s phase=%s", run.pk, run.user_id, run.phase)
         forensics = _forensics(scraper, browser, secrets)
         browser.mark_failed()
         return _fail(run, error.code, message_for(error.code, str(error).rstrip(".")), **forensics)

@@ -182,6 +182,9 @@ class PortalScraper:
                 probe = None  # the page was replaced while the probe ran
             if probe and probe["fresh"] and (any(probe["hits"]) or probe["ready"] == "complete"):
                 return probe
+            # A portal that signs in without a page load (script-driven form) changes the page in place.
+            if probe and not probe["fresh"] and (probe["hits"][0] or probe["texts"][1]):
+                return probe
             if time.monotonic() > deadline:
                 raise ScrapeError("portal_unavailable", "the portal did not answer in time")
             time.sleep(0.05)
