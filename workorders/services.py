@@ -210,6 +210,9 @@ def _forensics(scraper: PortalScraper | None, browser: BrowserSession, secrets: 
         if len(secret) >= 3:
             html = html.replace(secret, "[removed]")
     url = (scraper.where if scraper else "") or browser.current_url
+    for secret in secrets:
+        if len(secret) >= 3:
+            url = url.replace(secret, "[removed]")
     return {
         "error_url": url[:1000],
         "error_screenshot": browser.screenshot_png(),
