@@ -178,6 +178,15 @@ class SchedulerService:
             logger.warning("heartbeat failed error=%s", exc)
             connection.close()
 
+    def _fire_is_near(self, *, seconds: float) -> bool:
+        """A full reconcile checks every user's credentials: keep it away from the top of the
+        hour, where it would compete with the burst of due jobs for the interpreter."""
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running:
+            return False
+        next_fire = scheduler._lookup_jobstore("default").get_next_run_time()
+        return next_fire is not None and (next_fire - timezone.now()).total_seconds() < seconds
+
     def _housekeeping_loop(self) -> None:
         try:
             self._housekeep()
@@ -210,7 +219,8 @@ class SchedulerService:
             try:
                 close_old_connections()
                 runs_expire_overdue(now=timezone.now())
-                if time.monotonic() - last_reconcile >= settings.SCHEDULER_RECONCILE_SECONDS:
+                due = time.monotonic() - last_reconcile >= settings.SCHEDULER_RECONCILE_SECONDS
+                if due and not self._fire_is_near(seconds=30):
                     last_reconcile = time.monotonic()
                     self._reconcile()
                 if time.monotonic() - last_prune >= 3600:

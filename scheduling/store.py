@@ -138,8 +138,8 @@ class MirroredDjangoJobStore(DjangoJobStore):
                 self._flush_wanted.clear()
                 try:
                     self.flush()
-                except Exception:
-                    logger.exception("job store flush failed; retrying")
+                except Exception as exc:
+                    logger.warning("job store flush failed; retrying error=%s", exc)
         finally:
             connection.close()
 
