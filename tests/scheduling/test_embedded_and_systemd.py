@@ -9,8 +9,10 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from scheduling.models import SchedulerNotice
@@ -65,6 +67,7 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_runembedded_serves_the_web_app_and_runs_the_scheduler_in_one_process(transactional_db, tmp_path, settings):
+    call_command("demo_setup", stdout=StringIO())
     port = free_port()
     env = {
         **os.environ,
@@ -103,3 +106,5 @@ def test_runembedded_serves_the_web_app_and_runs_the_scheduler_in_one_process(tr
     output = (tmp_path / "embedded.log").read_text()
     assert f"http://127.0.0.1:{port}/" in output
     assert "Stopping the scheduler" in output
+    assert "demo / demo-password" in output
+    assert "demo's first scheduled sync: " in output and ":00 " in output and "(America/New_York)" in output

@@ -99,6 +99,17 @@ def test_each_fire_records_one_scheduled_run_for_its_instant(start_scheduler):
         assert run.queued_at >= run.scheduled_for
 
 
+def test_a_scheduler_started_with_no_jobs_fires_a_job_added_later(start_scheduler):
+    # Stock: a BlockingScheduler started with an empty store slept with no wake-up, forever.
+    scheduler = start_scheduler()
+    wait_active(scheduler)
+    assert not DjangoJob.objects.exists()
+
+    user = make_schedulable_user()
+
+    wait_for(lambda: runs(user=user, trigger=Trigger.SCHEDULED).exists(), what="the new user's first fire")
+
+
 def test_a_hot_standby_waits_and_takes_over_after_kill_9_without_a_double_run(start_scheduler):
     user = make_schedulable_user()
     active = start_scheduler()
