@@ -53,6 +53,7 @@ class SchedulerService:
         self.sync_function = sync_function
         self.session_factory = session_factory
         self.stop_requested = threading.Event()
+        self._stop_lock = threading.Lock()
         self.became_active = threading.Event()
         self.exit_code = 0
         self.lock = leader_lock()
@@ -117,6 +118,9 @@ class SchedulerService:
             self.role = Role.ACTIVE
             self.became_active.set()
             self._beat()
+            if self.stop_requested.is_set():
+                # Asked to stop while starting, before housekeeping could see a running scheduler.
+                self._stop_scheduler()
 
         scheduler.add_listener(on_started, EVENT_SCHEDULER_STARTED)
         jobs.set_recorder(recorder)
@@ -137,6 +141,11 @@ class SchedulerService:
                 logger.warning("scrapes still running at the shutdown timeout; marking them interrupted")
             close_old_connections()
             runs_interrupt_orphans(now=timezone.now(), worker_prefix=pool.worker_prefix)
+
+    def _stop_scheduler(self) -> None:
+        with self._stop_lock:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
 
     def _reconcile(self) -> None:
         if self.scheduler is None:
@@ -203,8 +212,7 @@ class SchedulerService:
         while True:
             self.stop_requested.wait(interval)
             if self.stop_requested.is_set():
-                if self.scheduler is not None and self.scheduler.running:
-                    self.scheduler.shutdown(wait=False)
+                self._stop_scheduler()
                 return
             self._beat()
             if watchdog:
