@@ -153,8 +153,8 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _scenario(kind: str, backend: str, n: int) -> dict:
-    """One measurement in a fresh database; returns the figures."""
+def _fresh_database(backend: str) -> tuple[Path, str]:
+    """A new, migrated database for one scenario; Django is set up on it."""
     tmp = Path(tempfile.mkdtemp(prefix="wos-bench-sched-"))
     if backend == "postgres":
         import psycopg
@@ -167,12 +167,93 @@ def _scenario(kind: str, backend: str, n: int) -> dict:
         database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     _django(database_url)
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return tmp, database_url
+
+
+def _latency(backend: str, rounds: int) -> dict:
+    """How long a "Sync now" waits before a worker starts it, and how long a schedule change made
+    by saving the user takes to reach the running scheduler's job table."""
+    import pickle
+
+    tmp, database_url = _fresh_database(backend)
+    from django.db import close_old_connections
+    from django.utils import timezone
+    from django_apscheduler.models import DjangoJob
+
+    from accounts.models import User
+    from scheduling.models import SchedulerInstance, ScrapeRun
+    from scheduling.services import run_sync_now
+
+    _users_create(rounds)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "SCHEDULER_SYNC_FUNCTION": "benchmarks.bench_scheduler.noop_sync",
+    }
+    log = (tmp / "latency.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runscheduler"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+    def wait(predicate, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            close_old_connections()
+            if predicate():
+                return True
+            time.sleep(0.01)
+        return False
+
+    sync_now: list[float] = []
+    change: list[float] = []
+    try:
+        wait(lambda: SchedulerInstance.objects.filter(pid=process.pid, role="active").exists(), timeout=60)
+        for user in User.objects.order_by("pk"):
+            run = run_sync_now(user=user, now=timezone.now())
+            if wait(lambda run=run: ScrapeRun.objects.filter(pk=run.pk, started_at__isnull=False).exists()):
+                run.refresh_from_db()
+                sync_now.append((run.started_at - run.queued_at).total_seconds())
+            user.timezone = "Asia/Kolkata"
+            started = time.monotonic()
+            user.save(update_fields=["timezone"])
+
+            def moved(user=user):
+                row = DjangoJob.objects.filter(id=f"work_orders_{user.pk}").first()
+                return row and str(pickle.loads(row.job_state)["trigger"].timezone) == "Asia/Kolkata"  # noqa: S301
+
+            if wait(moved):
+                change.append(time.monotonic() - started)
+    finally:
+        process.kill()
+        process.wait()
+        log.close()
+    sync_now.sort()
+    change.sort()
+    return {
+        "kind": "latency",
+        "backend": backend,
+        "rounds": rounds,
+        "sync_now_p50": _pct(sync_now, 50),
+        "sync_now_max": sync_now[-1] if sync_now else None,
+        "change_p50": _pct(change, 50),
+        "change_max": change[-1] if change else None,
+        "measured": (len(sync_now), len(change)),
+    }
+
+
+def _scenario(kind: str, backend: str, n: int) -> dict:
+    """One measurement in a fresh database; returns the figures."""
+    tmp, database_url = _fresh_database(backend)
     from django.db import close_old_connections
     from django.db.models import Max
 
     from scheduling.models import ScrapeRun
 
-    call_command("migrate", verbosity=0)
     _users_create(n)
     # The instant: a second at least `lead` seconds away, so set-up is done before it comes.
     lead = 25 + n // 400
@@ -273,6 +354,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="PostgreSQL user counts")
     parser.add_argument("--sqlite-users", type=int, default=1000)
     parser.add_argument("--skip-stock", action="store_true")
+    parser.add_argument("--latency-rounds", type=int, default=20)
     args = parser.parse_args()
     if "CREDENTIAL_KEYS" not in os.environ:
         from cryptography.fernet import Fernet
@@ -288,6 +370,7 @@ def main() -> None:
         if not args.skip_stock:
             plan.append(("stock", "sqlite", args.sqlite_users))
     results = [_run(*step) for step in plan]
+    latencies = [_run("latency", backend, args.latency_rounds) for backend in ("postgres", "sqlite")]
 
     print()
     header = ("scheduler", "db", "users", "recorded", "lost", "p50", "p99", "max", "RSS")
@@ -311,10 +394,22 @@ def main() -> None:
             f"{backend} {n:,} users: stock/project: p50 x{stock['p50'] / max(ours['p50'], 1e-6):.0f}, "
             f"p99 x{stock['p99'] / ours['p99']:.0f}, max x{stock['max'] / ours['max']:.0f}"
         )
+    print()
+    for r in latencies:
+        if "error" in r:
+            print(f"latency {r['backend']}: {r['error']}")
+            continue
+        print(
+            f"{r['backend']}: Sync now queued -> started by a worker p50 {_fmt(r['sync_now_p50'])}, "
+            f"max {_fmt(r['sync_now_max'])}; user saved -> job changed in the running scheduler "
+            f"p50 {_fmt(r['change_p50'])}, max {_fmt(r['change_max'])} ({r['rounds']} of each)"
+        )
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--scenario":
+    if len(sys.argv) > 1 and sys.argv[1] == "--scenario" and sys.argv[2] == "latency":
+        print(json.dumps(_latency(sys.argv[3], int(sys.argv[4]))), flush=True)
+    elif len(sys.argv) > 1 and sys.argv[1] == "--scenario":
         print(json.dumps(_scenario(sys.argv[2], sys.argv[3], int(sys.argv[4]))), flush=True)
     elif len(sys.argv) > 1 and sys.argv[1] == "--stock-scheduler":
         _django(sys.argv[3])
