@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -167,3 +168,60 @@ def test_a_browser_that_dies_mid_sync_is_reported_and_leaves_nothing_behind(demo
     assert (run.status, run.error_code) == (RunStatus.FAILED, "browser_unavailable")
     assert WorkOrder.objects.filter(user=setup.user).count() == 0
     assert browsers.leftovers() == []
+
+
+ORPHAN_SCRIPT = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from workorders.portals.browser import BrowserSession
+session = BrowserSession()
+session.start()
+print(session.user_data_dir, flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_browsers_of_a_killed_process_are_reaped():
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from workorders.portals.browser import browser_reap_orphans
+
+    owner = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT],
+        cwd=django_settings.BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        profile = owner.stdout.readline().strip()
+        assert processes_matching(profile)  # the browser runs
+        owner.kill()  # kill -9: no cleanup runs in the owner
+        owner.wait(timeout=10)
+        assert processes_matching(profile)  # ... so its browser outlives it
+
+        killed = browser_reap_orphans(owners={owner.pid})
+
+        assert killed >= 2  # chromedriver and Chromium
+        for _ in range(50):
+            if not processes_matching(profile):
+                break
+            time.sleep(0.05)
+        assert processes_matching(profile) == []
+        assert not Path(profile).exists()
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_reaping_leaves_browsers_of_live_processes_alone():
+    from workorders.portals.browser import browser_reap_orphans
+
+    with BrowserSession() as session:
+        session.start()
+
+        assert browser_reap_orphans(owners={os.getpid()}) == 0
+        assert processes_matching(session.user_data_dir)

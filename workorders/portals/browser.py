@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -140,6 +141,41 @@ def process_tree(root_pid: int) -> list[ProcessInfo]:
     return tree
 
 
+PROFILE_PREFIX = "wos-chromium-"
+
+
+def browser_reap_orphans(*, owners: set[int] | None = None) -> int:
+    """Kill the browsers (and their chromedriver) of processes that died without quitting them,
+    and delete their profiles.
+
+    Call it when a process that runs scrapes starts (a scheduler restarted after ``kill -9``).
+    Only profiles named by a BrowserSession (``wos-chromium-<pid>-…``) whose owner pid is gone are
+    touched; ``owners`` narrows it to those pids. Returns the number of processes killed."""
+    pattern = re.compile(rf"--user-data-dir=(\S*/{PROFILE_PREFIX}(\d+)-\S+)")
+    doomed: set[int] = set()
+    profiles: set[str] = set()
+    for proc in processes_matching(f"/{PROFILE_PREFIX}"):
+        match = pattern.search(proc.cmdline)
+        if not match:
+            continue
+        owner = int(match.group(2))
+        if (owners is not None and owner not in owners) or Path(f"/proc/{owner}").exists():
+            continue
+        doomed.add(proc.pid)
+        profiles.add(match.group(1))
+        parent = _read_proc(proc.pid)
+        if parent and (driver := _read_proc(parent[0])) and "chromedriver" in driver[2]:
+            doomed.add(parent[0])
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+    if doomed:
+        logger.warning("orphaned browser processes killed count=%s profiles=%s", len(doomed), len(profiles))
+    return len(doomed)
+
+
 class BrowserSession:
     """One browser, started lazily on first use, always quit by ``close()`` (or the context manager).
 
@@ -207,7 +243,9 @@ class BrowserSession:
                         f"No Chromium at CHROMIUM_BINARY={binary}; install it or set CHROMIUM_BINARY."
                     )
                 options.binary_location = binary
-                self._user_data_dir = tempfile.mkdtemp(prefix="wos-chromium-")
+                # The owner's pid in the name lets browser_reap_orphans() find browsers whose
+                # process was killed (kill -9 skips every cleanup).
+                self._user_data_dir = tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-")
                 options.add_argument(f"--user-data-dir={self._user_data_dir}")
                 self._service = Service(executable_path=driver_path)
                 self._driver = webdriver.Chrome(service=self._service, options=options)
