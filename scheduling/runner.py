@@ -36,6 +36,7 @@ from scheduling.registry import jobs_reconcile, user_job_sync
 from scheduling.store import BurstBlockingScheduler, MirroredDjangoJobStore, RunDispatchExecutor
 from scheduling.systemd import sd_notify, watchdog_seconds
 from scheduling.workers import WorkerPool, runs_expire_overdue, runs_interrupt_orphans
+from workorders.portals.browser import browser_reap_orphans
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class SchedulerService:
         # We hold the lock, so nobody else is running anything: a run left running died with
         # its scheduler. Queued runs stay queued and the pool takes them.
         runs_interrupt_orphans(now=now)
+        # Browsers of a scheduler killed with kill -9 outlive it; nobody else would quit them.
+        browser_reap_orphans()
         pool = WorkerPool(size=self.workers, sync_function=self.sync_function, session_factory=self.session_factory)
         recorder = jobs.RunRecorder(on_recorded=pool.wake, started_at=now)
         scheduler = BurstBlockingScheduler(

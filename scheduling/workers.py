@@ -93,7 +93,8 @@ def _default_session_factory():
 
 
 class WorkerPool:
-    """``size`` threads, each keeping one browser session across consecutive runs."""
+    """``size`` threads, each keeping one browser session across the consecutive runs of a batch
+    and closing it as soon as nothing is queued."""
 
     def __init__(
         self,
@@ -150,16 +151,24 @@ class WorkerPool:
                 ran = self._run_next(name, session_holder)
                 if ran or self._stopping.is_set():
                     continue
+                # Nothing queued: the batch is done. No browser is held idle until the next hour.
+                self._release_browser(name, session_holder)
                 with self._wake:
                     if self._wake_count == seen:
                         self._wake.wait(self.poll_seconds)
         finally:
-            if session_holder[0] is not None:
-                try:
-                    session_holder[0].close()
-                except Exception:
-                    logger.exception("closing browser session failed worker=%s", name)
+            self._release_browser(name, session_holder)
             connection.close()
+
+    @staticmethod
+    def _release_browser(name: str, session_holder: list) -> None:
+        session, session_holder[0] = session_holder[0], None
+        if session is None:
+            return
+        try:
+            session.close()
+        except Exception:
+            logger.exception("closing browser session failed worker=%s", name)
 
     def _candidates(self) -> list[tuple[int, int]]:
         return list(

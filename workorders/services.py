@@ -188,7 +188,8 @@ def _finish(run: ScrapeRun, *, status: str, now: datetime, fields: dict | None =
     run.finished_at = now
     for name, value in (fields or {}).items():
         setattr(run, name, value)
-    run.save()
+    # An UPDATE only: a run row deleted under us (user removed mid-run) must not come back.
+    run.save(force_update=True)
     run_progress_publish(run, force=True)
     return run
 

@@ -121,3 +121,37 @@ def test_a_sync_that_raises_fails_the_run_as_unexpected_and_the_pool_goes_on():
     run.refresh_from_db()
     assert run.error_code == "unexpected"
     assert "RuntimeError" in run.error_message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_closes_its_browser_when_the_batch_is_done_and_opens_a_new_one_for_the_next():
+    class Session:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    sessions: list[Session] = []
+
+    def factory():
+        sessions.append(Session())
+        return sessions[-1]
+
+    def sync(*, run, session):
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.save()
+        return run
+
+    pool = WorkerPool(size=1, sync_function=sync, session_factory=factory, poll_seconds=0.2)
+    first = make_run(make_user())
+    pool.start()
+    try:
+        wait_for(lambda: len(sessions) == 1 and sessions[0].closed, what="the first batch's browser closed")
+        # Held idle between batches it is not: the pool is still running, the browser is gone.
+        assert first.__class__.objects.get(pk=first.pk).status == RunStatus.SUCCEEDED
+        make_run(make_user())
+        pool.wake()
+        wait_for(lambda: len(sessions) == 2 and sessions[1].closed, what="a fresh browser for the next batch")
+    finally:
+        assert pool.stop(timeout=5)
