@@ -31,23 +31,7 @@ from workorders.portals.scraper import PortalScraper, ScrapeError, StillLoggedIn
 
 logger = logging.getLogger(__name__)
 
-SAVED_FIELDS = (
-    "number",
-    "title",
-    "description",
-    "status",
-    "priority",
-    "site",
-    "trade",
-    "scheduled_at",
-    "due_at",
-    "nte_amount",
-    "portal_updated_at",
-    "raw",
-    "fingerprint",
-    "last_seen_at",
-    "delisted_at",
-)
+SAVED_FIELDS = (*FINGERPRINT_FIELDS, "raw", "fingerprint", "last_seen_at", "delisted_at")
 LOGIN_OK_MESSAGE = "Signed in to the portal."
 
 
