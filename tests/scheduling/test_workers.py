@@ -13,6 +13,31 @@ from tests.factories import make_run, make_user
 from tests.scheduling.conftest import wait_for
 
 
+class FakeSession:
+    closed = False
+
+    def close(self):
+        self.closed = True
+
+
+def session_recorder():
+    """A session factory for the pool that keeps every session it made."""
+    sessions: list[FakeSession] = []
+
+    def factory():
+        sessions.append(FakeSession())
+        return sessions[-1]
+
+    return sessions, factory
+
+
+def succeed(*, run, session):
+    run.status = RunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
 @pytest.mark.django_db
 def test_only_one_worker_can_claim_a_queued_run():
     run = make_run(make_user())
@@ -70,25 +95,11 @@ def test_runs_left_running_are_marked_interrupted_optionally_by_worker():
 @pytest.mark.django_db(transaction=True)
 def test_the_pool_runs_queued_runs_one_per_user_at_a_time_reusing_its_session():
     calls = []
-
-    class Session:
-        closed = False
-
-        def close(self):
-            self.closed = True
-
-    sessions: list[Session] = []
-
-    def factory():
-        sessions.append(Session())
-        return sessions[-1]
+    sessions, factory = session_recorder()
 
     def sync(*, run, session):
         calls.append((run.pk, id(session)))
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.save()
-        return run
+        return succeed(run=run, session=session)
 
     user = make_user()
     runs = [make_run(user), make_run(make_user()), make_run(make_user())]
@@ -125,25 +136,8 @@ def test_a_sync_that_raises_fails_the_run_as_unexpected_and_the_pool_goes_on():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_pool_closes_its_browser_when_the_batch_is_done_and_opens_a_new_one_for_the_next():
-    class Session:
-        closed = False
-
-        def close(self):
-            self.closed = True
-
-    sessions: list[Session] = []
-
-    def factory():
-        sessions.append(Session())
-        return sessions[-1]
-
-    def sync(*, run, session):
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.save()
-        return run
-
-    pool = WorkerPool(size=1, sync_function=sync, session_factory=factory, poll_seconds=0.2)
+    sessions, factory = session_recorder()
+    pool = WorkerPool(size=1, sync_function=succeed, session_factory=factory, poll_seconds=0.2)
     first = make_run(make_user())
     pool.start()
     try:
