@@ -20,6 +20,13 @@ WEEKDAY_CHOICES = [
 HOUR_CHOICES = [("", "—")] + [(str(h), f"{h:02d}:00") for h in range(24)]
 
 
+def _hour_field(label: str, help_text: str) -> forms.TypedChoiceField:
+    """An optional hour of the day in the user's zone: an int 0-23, or None when left empty."""
+    return forms.TypedChoiceField(
+        label=label, choices=HOUR_CHOICES, coerce=int, empty_value=None, required=False, help_text=help_text
+    )
+
+
 class ScheduleSettingsForm(forms.ModelForm):
     """Time zone and when the hourly sync runs.
 
@@ -39,21 +46,10 @@ class ScheduleSettingsForm(forms.ModelForm):
     schedule_enabled = forms.BooleanField(
         label="Sync my work orders every hour", required=False, help_text="Untick to pause the hourly sync."
     )
-    active_from_hour = forms.TypedChoiceField(
-        label="First active hour",
-        choices=HOUR_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        help_text="Leave both hours empty to sync around the clock.",
-    )
-    active_until_hour = forms.TypedChoiceField(
-        label="Last active hour",
-        choices=HOUR_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        help_text="Inclusive: 7 and 18 sync at 7:00, 8:00 … 18:00. A last hour before the first wraps past midnight.",
+    active_from_hour = _hour_field("First active hour", "Leave both hours empty to sync around the clock.")
+    active_until_hour = _hour_field(
+        "Last active hour",
+        "Inclusive: 7 and 18 sync at 7:00, 8:00 … 18:00. A last hour before the first wraps past midnight.",
     )
     active_weekdays = forms.MultipleChoiceField(
         label="Active days",
