@@ -98,15 +98,22 @@ def decrypt(token: str) -> str:
         raise UndecryptableError() from None
 
 
-def fingerprint_that_decrypts(token: str) -> str | None:
-    """Which configured key opens this token (None: none does)."""
+def decrypt_with_fingerprint(token: str) -> tuple[str, str]:
+    """Like ``decrypt``, and also which configured key opened the token: (plaintext, fingerprint)."""
     if not isinstance(token, str) or not token:
-        return None
+        raise UndecryptableError()
     fernets, _ = _configured()
     for fingerprint, fernet in zip(configured_fingerprints(), fernets, strict=True):
         try:
-            fernet.decrypt(token.encode())
+            return fernet.decrypt(token.encode()).decode(), fingerprint
         except (InvalidToken, ValueError, TypeError, UnicodeError):
             continue
-        return fingerprint
-    return None
+    raise UndecryptableError()
+
+
+def fingerprint_that_decrypts(token: str) -> str | None:
+    """Which configured key opens this token (None: none does)."""
+    try:
+        return decrypt_with_fingerprint(token)[1]
+    except UndecryptableError:
+        return None

@@ -231,8 +231,8 @@ def credentials_rotate_keys(*, now: datetime, dry_run: bool = False) -> Rotation
             if account is None or not account.has_secrets:
                 continue
             try:
-                username = crypto.decrypt(account.username_ciphertext)
-                password = crypto.decrypt(account.password_ciphertext)
+                username, username_key = crypto.decrypt_with_fingerprint(account.username_ciphertext)
+                password, password_key = crypto.decrypt_with_fingerprint(account.password_ciphertext)
             except crypto.UndecryptableError:
                 report.undecryptable_ids.append(account.pk)
                 logger.warning("rotation cannot decrypt credentials account_id=%s", account.pk)
@@ -242,10 +242,7 @@ def credentials_rotate_keys(*, now: datetime, dry_run: bool = False) -> Rotation
                     account.checked_at = now
                     account.save(update_fields=["status", "status_message", "checked_at", "updated_at"])
                 continue
-            if account.key_fingerprint == primary and all(
-                crypto.fingerprint_that_decrypts(t) == primary
-                for t in (account.username_ciphertext, account.password_ciphertext)
-            ):
+            if account.key_fingerprint == primary == username_key == password_key:
                 if account.status == CredentialStatus.UNDECRYPTABLE and not dry_run:
                     # Flagged while a key was missing; the key is back, so the row is usable again.
                     _unflag(account)

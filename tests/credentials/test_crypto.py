@@ -39,6 +39,8 @@ def test_every_listed_key_decrypts_but_only_the_first_encrypts(settings):
     new_token, new_fingerprint = crypto.encrypt("secret")
     assert new_fingerprint == crypto.key_fingerprint(TEST_KEY_B) != old_fingerprint
     assert crypto.fingerprint_that_decrypts(new_token) == new_fingerprint
+    assert crypto.decrypt_with_fingerprint(old_token) == ("secret", old_fingerprint)
+    assert crypto.decrypt_with_fingerprint(new_token) == ("secret", new_fingerprint)
 
 
 def test_a_token_of_a_key_no_longer_listed_is_undecryptable(settings):
@@ -60,6 +62,8 @@ def test_garbage_is_undecryptable_and_never_another_exception(garbage):
     with pytest.raises(crypto.UndecryptableError):
         crypto.decrypt(garbage)
     assert crypto.fingerprint_that_decrypts(garbage) is None
+    with pytest.raises(crypto.UndecryptableError):
+        crypto.decrypt_with_fingerprint(garbage)
 
 
 def test_a_tampered_token_is_undecryptable():
