@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "workorders",
     "scheduling",
     "demoportal",
+    # Swagger UI's JS/CSS served from the drf-spectacular-sidecar package (static files, no CDN).
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +196,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            # Deployments (or test runs) sharing one Redis keep apart by prefix; group names carry only user ids.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": env("CHANNEL_LAYER_PREFIX", "asgi"),
+            },
         }
     }
 else:
@@ -207,11 +213,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "workorders.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Slows password guessing through the token endpoint (per client IP, in the default cache).
+    "DEFAULT_THROTTLE_RATES": {"auth-token": env("API_TOKEN_THROTTLE", "20/minute")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Work Order Sync API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Work Order Sync API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "Per-user API of Work Order Sync; the websocket protocol is described in docs/api.md.",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Browser (the only settings the Selenium driver reads) ---------------------------------
 CHROMEDRIVER_PATH = env("CHROMEDRIVER_PATH", "/usr/bin/chromedriver")
@@ -229,6 +246,20 @@ SCHEDULER_SHUTDOWN_TIMEOUT = env_int("SCHEDULER_SHUTDOWN_TIMEOUT", 60)
 SCHEDULER_LOCK_FILE = Path(env("SCHEDULER_LOCK_FILE", str(VAR_DIR / "scheduler.lock")))
 APSCHEDULER_DATETIME_FORMAT = "N j, Y, f:s a"
 APSCHEDULER_RUN_NOW_TIMEOUT = 25
+# What a worker calls with a claimed run (tests and benchmarks point it at a fake).
+SCHEDULER_SYNC_FUNCTION = env("SCHEDULER_SYNC_FUNCTION", "workorders.services.work_orders_sync")
+# A fire later than this (seconds) is recorded as missed instead of run.
+SCHEDULER_MISFIRE_GRACE_SECONDS = env_int("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
+# A scheduled run still waiting for a worker this long after its hour is recorded as missed.
+SCHEDULER_RUN_DEADLINE_SECONDS = env_int("SCHEDULER_RUN_DEADLINE_SECONDS", 3600)
+# The full reconcile that backs up the change notifications.
+SCHEDULER_RECONCILE_SECONDS = env_int("SCHEDULER_RECONCILE_SECONDS", 300)
+# How often a hot standby tries the leader lock.
+SCHEDULER_STANDBY_POLL_SECONDS = env_int("SCHEDULER_STANDBY_POLL_SECONDS", 1)
+# PostgreSQL advisory lock key shared by every scheduler of one database.
+SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 0x574F5301)
+# Tests only: a cron "second" field (e.g. "*/5") that replaces minute=0, so a fire comes in seconds.
+SCHEDULER_TEST_SECOND_FIELD = env("SCHEDULER_TEST_SECOND_FIELD", "")
 
 # The bundled demo portal is served by this site; the demo user's credentials point here.
 DEMO_PORTAL_BASE_URL = env("DEMO_PORTAL_BASE_URL", "http://127.0.0.1:8000/demo-portal/")
@@ -266,21 +297,6 @@ def _check_credential_keys(keys: list[str]) -> None:
 
 _check_credential_keys(CREDENTIAL_KEYS)
 
-# --- API / websockets (H5) ------------------------------------------------------------------
-# Swagger UI's JS/CSS served from the drf-spectacular-sidecar package (static files, no CDN).
-INSTALLED_APPS += ["drf_spectacular_sidecar"]
-SPECTACULAR_SETTINGS |= {
-    "DESCRIPTION": "Per-user API of Work Order Sync; the websocket protocol is described in docs/api.md.",
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-}
-# Slows password guessing through the token endpoint (per client IP, in the default cache).
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth-token": env("API_TOKEN_THROTTLE", "20/minute")}
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "workorders.api.schema.AutoSchema"
-
 # --- Scraper / demo portal --------------------------------------------------------------------
 # At most one unforced progress event per run in this many seconds (phase changes always go out).
 PROGRESS_PUBLISH_INTERVAL = float(env("PROGRESS_PUBLISH_INTERVAL", "0.25"))
@@ -289,22 +305,3 @@ DEMO_PORTAL_FAULTS = {
     name.strip(): value.strip()
     for name, _, value in (item.partition("=") for item in env("DEMO_PORTAL_FAULTS").split(",") if item.strip())
 }
-
-# --- Scheduler (H3) -------------------------------------------------------------------------
-# What a worker calls with a claimed run (tests and benchmarks point it at a fake).
-SCHEDULER_SYNC_FUNCTION = env("SCHEDULER_SYNC_FUNCTION", "workorders.services.work_orders_sync")
-# A fire later than this (seconds) is recorded as missed instead of run.
-SCHEDULER_MISFIRE_GRACE_SECONDS = env_int("SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
-# A scheduled run still waiting for a worker this long after its hour is recorded as missed.
-SCHEDULER_RUN_DEADLINE_SECONDS = env_int("SCHEDULER_RUN_DEADLINE_SECONDS", 3600)
-# The full reconcile that backs up the change notifications.
-SCHEDULER_RECONCILE_SECONDS = env_int("SCHEDULER_RECONCILE_SECONDS", 300)
-# How often a hot standby tries the leader lock.
-SCHEDULER_STANDBY_POLL_SECONDS = env_int("SCHEDULER_STANDBY_POLL_SECONDS", 1)
-# PostgreSQL advisory lock key shared by every scheduler of one database.
-SCHEDULER_LOCK_KEY = env_int("SCHEDULER_LOCK_KEY", 0x574F5301)
-# Tests only: a cron "second" field (e.g. "*/5") that replaces minute=0, so a fire comes in seconds.
-SCHEDULER_TEST_SECOND_FIELD = env("SCHEDULER_TEST_SECOND_FIELD", "")
-# Deployments (or test runs) sharing one Redis keep apart by prefix; group names carry only user ids.
-if REDIS_URL:
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", "asgi")
