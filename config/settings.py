@@ -15,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from credentials.crypto import check_keys as check_credential_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -82,6 +84,8 @@ if not DEBUG:
         )
 SECRET_KEY = SECRET_KEY or dev_secret("dev-secret-key", lambda: secrets.token_urlsafe(50))
 CREDENTIAL_KEYS = CREDENTIAL_KEYS or [dev_secret("dev-credential-key", _fernet_key)]
+# Refuse to start with a malformed entry rather than failing at the first sync.
+check_credential_keys(CREDENTIAL_KEYS)
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
@@ -277,25 +281,6 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
-
-
-# --- Credentials (H1) -----------------------------------------------------------------------
-# Refuse to start with a malformed CREDENTIAL_KEYS entry rather than failing at the first sync.
-# The message names the entry's position, never its value.
-def _check_credential_keys(keys: list[str]) -> None:
-    from cryptography.fernet import Fernet
-
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            raise ImproperlyConfigured(
-                f"CREDENTIAL_KEYS entry {position} of {len(keys)} is not a valid Fernet key (32 url-safe "
-                "base64-encoded bytes). See docs/configuration.md for how to make one."
-            ) from None
-
-
-_check_credential_keys(CREDENTIAL_KEYS)
 
 # --- Scraper / demo portal --------------------------------------------------------------------
 # At most one unforced progress event per run in this many seconds (phase changes always go out).

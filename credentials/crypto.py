@@ -52,6 +52,14 @@ def _fernets(keys: tuple[str, ...]) -> tuple[tuple[Fernet, ...], MultiFernet]:
     return tuple(fernets), MultiFernet(fernets)
 
 
+def check_keys(keys: list[str] | tuple[str, ...]) -> None:
+    """Raise ImproperlyConfigured when the list is empty or an entry is not a Fernet key.
+
+    The message names the entry's position, never its value. Settings call this at start-up.
+    """
+    _fernets(tuple(keys))
+
+
 def _keys() -> tuple[str, ...]:
     keys = settings.CREDENTIAL_KEYS
     if isinstance(keys, str):  # a bare string would otherwise be read character by character
