@@ -27,11 +27,19 @@ from scheduling.services import schedule_auto_pause_if_rejected
 logger = logging.getLogger(__name__)
 
 INTERRUPTED_MESSAGE = "The scheduler stopped while this sync was running; the next hour will run as usual."
+WAITED_TOO_LONG_MESSAGE = "This hour's sync waited for a free worker for a whole hour and was skipped."
 
 
 def run_deadline() -> timedelta:
     """How long a scheduled run may wait for a worker before it is recorded as missed."""
     return timedelta(seconds=getattr(settings, "SCHEDULER_RUN_DEADLINE_SECONDS", 3600))
+
+
+def _runs_mark_missed(runs, *, now: datetime) -> int:
+    """Record queued runs that waited past their deadline as missed (the claim and the sweep)."""
+    return runs.update(
+        status=RunStatus.MISSED, finished_at=now, error_code="missed", error_message=WAITED_TOO_LONG_MESSAGE
+    )
 
 
 def scrape_run_claim(*, run_id: int, worker: str, now: datetime) -> ScrapeRun | None:
@@ -41,12 +49,7 @@ def scrape_run_claim(*, run_id: int, worker: str, now: datetime) -> ScrapeRun | 
     if run is None or run.status != RunStatus.QUEUED:
         return None
     if run.scheduled_for is not None and now - run.scheduled_for >= run_deadline():
-        ScrapeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-            status=RunStatus.MISSED,
-            finished_at=now,
-            error_code="missed",
-            error_message="This hour's sync waited for a free worker for a whole hour and was skipped.",
-        )
+        _runs_mark_missed(ScrapeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED), now=now)
         logger.warning("run missed waiting for a worker run_id=%s", run_id)
         return None
     updated = ScrapeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
@@ -73,14 +76,10 @@ def runs_interrupt_orphans(*, now: datetime, worker_prefix: str | None = None) -
 
 def runs_expire_overdue(*, now: datetime) -> int:
     """Scheduled runs still queued after their deadline are recorded as missed, visibly."""
-    count = ScrapeRun.objects.filter(
+    overdue = ScrapeRun.objects.filter(
         status=RunStatus.QUEUED, scheduled_for__isnull=False, scheduled_for__lte=now - run_deadline()
-    ).update(
-        status=RunStatus.MISSED,
-        finished_at=now,
-        error_code="missed",
-        error_message="This hour's sync waited for a free worker for a whole hour and was skipped.",
     )
+    count = _runs_mark_missed(overdue, now=now)
     if count:
         logger.warning("runs missed waiting for a worker count=%s", count)
     return count
