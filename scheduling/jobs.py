@@ -179,11 +179,7 @@ def execute_work_order_scraping(user_id: int, scheduled_for: datetime | None = N
     recorder = _recorder
     catching_up = recorder is not None and scheduled_for < recorder.started_at
     trigger = Trigger.CATCH_UP if catching_up else Trigger.SCHEDULED
-    request = RunRequest(user_id=user_id, scheduled_for=scheduled_for, trigger=trigger, queued_at=now)
-    if recorder is not None:
-        recorder.submit(request)
-        return
-    runs_record([request])
+    _hand_off(RunRequest(user_id=user_id, scheduled_for=scheduled_for, trigger=trigger, queued_at=now))
 
 
 def record_missed(user_id: int, scheduled_for: datetime) -> None:
@@ -192,6 +188,11 @@ def record_missed(user_id: int, scheduled_for: datetime) -> None:
         user_id=user_id, scheduled_for=scheduled_for, trigger=Trigger.CATCH_UP, queued_at=timezone.now(), missed=True
     )
     logger.warning("run missed user_id=%s scheduled_for=%s", user_id, scheduled_for.isoformat())
+    _hand_off(request)
+
+
+def _hand_off(request: RunRequest) -> None:
+    """To the scheduler's recorder when one runs; otherwise written at once."""
     recorder = _recorder
     if recorder is not None:
         recorder.submit(request)
