@@ -141,6 +141,22 @@ def test_an_unreachable_remote_webdriver_is_browser_unavailable(demo_portal, set
     assert f"SELENIUM_REMOTE_URL=http://127.0.0.1:{port}" in run.error_message
 
 
+def test_an_unreachable_remote_webdriver_never_shows_or_logs_the_grid_password(demo_portal, settings, caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SELENIUM_REMOTE_URL = f"http://grid-user:grid-Secret-9@127.0.0.1:{port}/wd/hub"
+    setup = demo_portal(count=1)
+
+    run = work_orders_sync(run=running_run(setup.user))
+
+    assert run.error_code == "browser_unavailable"
+    assert f"SELENIUM_REMOTE_URL=http://127.0.0.1:{port}/wd/hub" in run.error_message
+    assert "grid-Secret-9" not in run.error_message
+    assert caplog.records, "the failure must be logged"
+    assert "grid-Secret-9" not in caplog.text
+
+
 def test_a_browser_that_dies_mid_sync_is_reported_and_leaves_nothing_behind(demo_portal, browsers):
     from workorders import services
 

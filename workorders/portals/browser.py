@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 from django.conf import settings
@@ -256,7 +257,11 @@ class BrowserSession:
             raise
         except Exception as exc:
             self._cleanup()
-            where = f"SELENIUM_REMOTE_URL={remote_url}" if remote_url else f"CHROMIUM_BINARY={settings.CHROMIUM_BINARY}"
+            where = (
+                f"SELENIUM_REMOTE_URL={_without_userinfo(remote_url)}"
+                if remote_url
+                else f"CHROMIUM_BINARY={settings.CHROMIUM_BINARY}"
+            )
             logger.warning("browser start failed where=%s error=%s", where, type(exc).__name__)
             raise BrowserUnavailable(f"The browser could not be started ({where}): {_short(exc)}") from exc
         self.starts += 1
@@ -404,6 +409,12 @@ class BrowserSession:
         error = BrowserError(f"Browser error: {_short(exc)}")
         error.__cause__ = exc
         return error
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL as it may be logged or shown to a user: a grid's ``user:password@`` is dropped."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _short(exc: Exception) -> str:
