@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -93,7 +95,7 @@ def test_runs_left_running_are_marked_interrupted_optionally_by_worker():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_pool_runs_queued_runs_one_per_user_at_a_time_reusing_its_session():
+def test_the_pool_runs_every_queued_run_reusing_its_session():
     calls = []
     sessions, factory = session_recorder()
 
@@ -114,6 +116,39 @@ def test_the_pool_runs_queued_runs_one_per_user_at_a_time_reusing_its_session():
     assert sorted(pk for pk, _ in calls) == sorted(r.pk for r in runs)
     assert len(sessions) == 1 and len({sid for _, sid in calls}) == 1
     assert sessions[0].closed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_run_two_runs_of_one_user_at_once():
+    # With one worker an overlap cannot happen, so the guard needs two: here two workers find two
+    # queued runs of the same user at the same moment.
+    running: set[int] = set()
+    overlaps: list[int] = []
+    finished: list[int] = []
+    lock = threading.Lock()
+
+    def sync(*, run, session):
+        with lock:
+            if run.user_id in running:
+                overlaps.append(run.pk)
+            running.add(run.user_id)
+        time.sleep(0.3)  # widens the window in which a second worker could start the same user
+        with lock:
+            running.discard(run.user_id)
+            finished.append(run.pk)
+        return succeed(run=run, session=session)
+
+    user = make_user()
+    runs = [make_run(user), make_run(user)]
+    pool = WorkerPool(size=2, sync_function=sync, session_factory=FakeSession, poll_seconds=0.2)
+    pool.start()
+    try:
+        wait_for(lambda: len(finished) == 2, what="both runs of the user")
+    finally:
+        assert pool.stop(timeout=5)
+
+    assert sorted(finished) == sorted(r.pk for r in runs)
+    assert overlaps == []
 
 
 @pytest.mark.django_db(transaction=True)
