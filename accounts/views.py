@@ -13,16 +13,9 @@ from accounts.forms import ScheduleSettingsForm
 from accounts.models import User
 from accounts.services import user_schedule_pause, user_schedule_resume
 from accounts.timezones import timezone_choices
-from scheduling.display import format_next_run, zone_abbreviation
 from scheduling.schedule import next_fire_times
 from scheduling.services import schedule_state
-
-
-def _in_words(user: User, times, now) -> list[dict]:
-    return [
-        {"when": when, "text": format_next_run(when, now=now, tz=user.zone), "zone": zone_abbreviation(when, user.zone)}
-        for when in times
-    ]
+from workorders.selectors import upcoming_runs
 
 
 @login_required
@@ -38,7 +31,9 @@ def schedule_settings(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if request.POST.get("action") == "preview":
                 # is_valid() applied the edits to the in-memory user only; nothing is saved.
-                preview = _in_words(form.instance, next_fire_times(user=form.instance, now=now), now)
+                preview = upcoming_runs(
+                    times=next_fire_times(user=form.instance, now=now), now=now, tz=form.instance.zone
+                )
             else:
                 form.save()
                 messages.success(request, "Settings saved.")
@@ -51,7 +46,7 @@ def schedule_settings(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "state": state,
-        "upcoming": _in_words(user, state.next_runs, now),
+        "upcoming": upcoming_runs(times=state.next_runs, now=now, tz=user.zone),
         "preview": preview,
         "zones": [name for name, _ in timezone_choices()],
         # We cannot tell "chose UTC" from "never chose": UTC is the default, so on a UTC account the

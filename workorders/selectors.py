@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.db.models import Q, QuerySet
 
@@ -137,6 +138,14 @@ class UpcomingRun:
     zone: str
 
 
+def upcoming_runs(*, times: Iterable[datetime], now: datetime, tz: tzinfo) -> list[UpcomingRun]:
+    """Fire times as the pages show them (the dashboard's card, the settings page and its preview)."""
+    return [
+        UpcomingRun(when=when, text=format_next_run(when, now=now, tz=tz), zone=zone_abbreviation(when, tz))
+        for when in times
+    ]
+
+
 @dataclass(frozen=True)
 class StatusCard:
     """Everything the dashboard's status card shows."""
@@ -166,15 +175,10 @@ def status_card(*, user: User, now: datetime) -> StatusCard:
     """The schedule state with its next runs in words, the run in progress (None when idle), the
     last finished run (None before the first) and the work order counts."""
     state = schedule_state(user=user, now=now)
-    zone = user.zone
-    upcoming = [
-        UpcomingRun(when=when, text=format_next_run(when, now=now, tz=zone), zone=zone_abbreviation(when, zone))
-        for when in state.next_runs
-    ]
     runs = scrape_run_list(user=user)
     return StatusCard(
         schedule=state,
-        upcoming=upcoming,
+        upcoming=upcoming_runs(times=state.next_runs, now=now, tz=user.zone),
         active_run=runs.filter(status__in=ACTIVE_STATUSES).first(),
         last_run=scrape_run_last_finished(user=user),
         work_orders=work_order_counts(user=user),
