@@ -150,8 +150,10 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
 }
-DATABASE_URL = env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
+# The URLs carry passwords: kept out of the settings (lower case), so the debug page and
+# diffsettings show only DATABASES, whose PASSWORD Django masks.
+_database_url = env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("CONN_MAX_AGE", 0))}
 # Test databases are named per test-runner process, so concurrent suites never share one.
 # A file, not :memory:, so servers the tests start as subprocesses can open it.
 _TEST_SUFFIX = env("TEST_DB_SUFFIX") or str(os.getpid())
@@ -195,14 +197,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # The scheduler is its own process, so production needs a layer that crosses processes.
 # RedisPubSubChannelLayer: the default RedisChannelLayer dropped 15-55% of a 1,000-event burst
 # at its group capacity, and closed idle websockets with redis-py 8 (channels_redis#422).
-REDIS_URL = env_secret("REDIS_URL")
-if REDIS_URL:
+_redis_url = env_secret("REDIS_URL")
+if _redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Deployments (or test runs) sharing one Redis keep apart by prefix; group names carry only user ids.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": _redis_url, "socket_timeout": None}],
                 "prefix": env("CHANNEL_LAYER_PREFIX", "asgi"),
             },
         }

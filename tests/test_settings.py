@@ -169,3 +169,27 @@ def test_even_at_debug_level_the_browser_wire_log_is_silenced(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[False, False, False] True"
+
+
+def test_the_database_password_never_shows_among_the_settings(tmp_path):
+    # What the debug page and diffsettings show: Django masks DATABASES' PASSWORD, so the URL it
+    # came from must not be a setting of its own.
+    check = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "from django.views.debug import SafeExceptionReporterFilter; "
+        "print(repr(SafeExceptionReporterFilter().get_safe_settings()))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(BASE_DIR),
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://app:db-pass-7f3a@db.internal:5432/workorders",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "db.internal" in result.stdout
+    assert "db-pass-7f3a" not in result.stdout
