@@ -126,7 +126,7 @@ def test_a_change_without_new_credentials_keeps_the_saved_ones(client, operator,
     assert credentials_retrieve(user=account.user).password == PORTAL_PASSWORD
 
 
-def test_a_new_username_without_a_password_is_refused_and_not_echoed(client, operator, account):
+def test_a_new_password_without_a_username_is_refused_and_not_echoed(client, operator, account):
     response = client.post(
         portal_account_url("change", account.pk),
         {"portal": "demo", "base_url": account.base_url, "username": "", "password": NEW_PASSWORD},
@@ -138,7 +138,7 @@ def test_a_new_username_without_a_password_is_refused_and_not_echoed(client, ope
     assert credentials_retrieve(user=account.user).password == PORTAL_PASSWORD
 
 
-def test_a_new_password_without_a_username_is_refused_and_the_username_not_echoed(client, operator, account):
+def test_a_new_username_without_a_password_is_refused_and_the_username_not_echoed(client, operator, account):
     response = client.post(
         portal_account_url("change", account.pk),
         {"portal": "demo", "base_url": account.base_url, "username": NEW_USERNAME, "password": ""},
@@ -147,6 +147,7 @@ def test_a_new_password_without_a_username_is_refused_and_the_username_not_echoe
     assert response.status_code == 200
     assert "Enter both the username and the password" in response.content.decode()
     assert_no_secret(response)
+    assert credentials_retrieve(user=account.user).username == PORTAL_USERNAME
 
 
 def test_adding_credentials_in_the_admin_encrypts_them(client, operator):
