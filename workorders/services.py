@@ -188,18 +188,16 @@ def _fail(run: ScrapeRun, code: str, message: str, **forensics) -> ScrapeRun:
     )
 
 
-def _forensics(scraper: PortalScraper | None, browser: BrowserSession, secrets: tuple[str, ...]) -> dict:
-    html = browser.page_html()
-    html = strip_password_values(html)
-    for secret in secrets:
-        if len(secret) >= 3:
-            html = html.replace(secret, "[removed]")
-    url = (scraper.where if scraper else "") or browser.current_url
-    for secret in secrets:
-        if len(secret) >= 3:
-            url = url.replace(secret, "[removed]")
+def _forensics(scraper: PortalScraper, browser: BrowserSession, secrets: tuple[str, ...]) -> dict:
+    def scrub(text: str) -> str:
+        for secret in secrets:
+            if len(secret) >= 3:
+                text = text.replace(secret, "[removed]")
+        return text
+
+    html = scrub(strip_password_values(browser.page_html()))  # before the screenshot: it empties the inputs
     return {
-        "error_url": url[:1000],
+        "error_url": scrub(scraper.where or browser.current_url)[:1000],
         "error_screenshot": browser.screenshot_png(),
         "error_html": html,
     }

@@ -15,7 +15,8 @@ from workorders.portals.parsing import (
     parse_money,
     parse_row,
 )
-from workorders.services import strip_password_values
+from workorders.portals.scraper import PortalScraper
+from workorders.services import _forensics, strip_password_values
 
 DEMO_HEADERS = ["WO #", "Summary", "Description", "Status", "Priority", "Location", "Trade", "Scheduled", "Due",
                 "NTE", "Last Updated"]  # fmt: skip
@@ -128,3 +129,26 @@ def test_it_strips_every_password_input_value():
     cleaned = strip_password_values(html)
     assert "s3cret" not in cleaned and "hunter2" not in cleaned
     assert 'value="keep-me"' in cleaned
+
+
+class PageStandIn:
+    """The three reads forensics make of a BrowserSession (a unit test of the scrubbing only)."""
+
+    current_url = "https://portal.example/list?pw=Hunter-22"
+
+    def page_html(self) -> str:
+        return '<p>echo: Hunter-22</p><input type="password" value="Hunter-22">'
+
+    def screenshot_png(self) -> bytes:
+        return b"\x89PNG"
+
+
+def test_forensics_remove_the_password_from_the_page_and_from_the_url():
+    scraper = PortalScraper(definition=DEMO, browser=PageStandIn(), base_url="https://portal.example/")
+
+    forensics = _forensics(scraper, PageStandIn(), ("Hunter-22",))
+
+    assert forensics["error_url"] == "https://portal.example/list?pw=[removed]"
+    assert "Hunter-22" not in forensics["error_html"]
+    assert "echo: [removed]" in forensics["error_html"]
+    assert forensics["error_screenshot"] == b"\x89PNG"
