@@ -28,18 +28,6 @@ from django.db import connection
 from tests.conftest import TEST_KEY_A
 
 BASE_DIR = Path(settings.BASE_DIR)
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-)
 
 
 # The browser's own zone, deliberately unlike any test user's: pages must use the user's zone.
@@ -139,9 +127,12 @@ def live_app(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[L
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session, with a fresh profile, living in BROWSER_ZONE."""
-    os.environ.setdefault("SE_OFFLINE", "true")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
+    # The scraper's own flag set (headless, no sandbox, no background traffic); importing the
+    # driver module also sets SE_OFFLINE, so Selenium Manager never reaches for the network.
+    from workorders.portals.browser import CHROMIUM_FLAGS
 
     profile = tempfile.mkdtemp(prefix="wos-web-chromium-")
     options = webdriver.ChromeOptions()
