@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from credentials import crypto
 from credentials.forms import PortalCredentialsForm
@@ -95,6 +97,11 @@ class PortalAccountAdmin(admin.ModelAdmin):
         "checked_at",
         "key",
     )
+
+    @method_decorator(sensitive_post_parameters("username", "password"))
+    def changeform_view(self, request: HttpRequest, *args, **kwargs):
+        # An error report of this page (debug page, error mail) shows the posted login as stars.
+        return super().changeform_view(request, *args, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: PortalAccount | None = None):
         fieldsets = [(None, {"fields": ("user", "portal", "base_url")})]

@@ -98,6 +98,19 @@ def test_replacing_credentials_in_the_admin_goes_through_the_service(client, ope
     assert PortalAccount.objects.count() == 1
 
 
+def test_an_error_report_of_the_credentials_form_would_hide_the_posted_login(client, operator, account):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = client.post(
+        portal_account_url("change", account.pk),
+        {"portal": "demo", "base_url": account.base_url, "username": NEW_USERNAME, "password": NEW_PASSWORD},
+    )
+
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown["base_url"] == account.base_url
+    assert NEW_USERNAME not in shown.values() and NEW_PASSWORD not in shown.values()
+
+
 def test_the_history_page_after_a_replacement_shows_no_secret(client, operator, account):
     client.post(
         portal_account_url("change", account.pk),
