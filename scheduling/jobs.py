@@ -85,7 +85,6 @@ class RunRecorder:
         self._thread = threading.Thread(target=self._loop, name="run-recorder", daemon=True)
         self._idle = threading.Event()
         self._idle.set()
-        self.recorded = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -135,7 +134,6 @@ class RunRecorder:
             close_old_connections()
             try:
                 runs_record(batch)
-                self.recorded += len(batch)
                 return
             except (OperationalError, InterfaceError) as exc:
                 # A connection killed under us (pg_terminate_backend, a restart): reconnect, retry.

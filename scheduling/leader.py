@@ -106,12 +106,6 @@ class PostgresLeaderLock:
                 logger.debug("closing the lock connection failed", exc_info=True)
         self._conn = None
 
-    @property
-    def backend_pid(self) -> int | None:
-        if self._conn is None or self._conn.closed:
-            return None
-        return self._conn.info.backend_pid
-
 
 class FileLeaderLock:
     """fcntl lock on settings.SCHEDULER_LOCK_FILE; the kernel releases it when the process dies."""

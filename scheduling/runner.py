@@ -55,7 +55,6 @@ class SchedulerService:
         self.session_factory = session_factory
         self.stop_requested = threading.Event()
         self._stop_lock = threading.Lock()
-        self.became_active = threading.Event()
         self.exit_code = 0
         self.lock = leader_lock()
         self.scheduler: BurstBlockingScheduler | None = None
@@ -119,7 +118,6 @@ class SchedulerService:
             self._reconcile()
             pool.wake()
             self.role = Role.ACTIVE
-            self.became_active.set()
             self._beat()
             if self.stop_requested.is_set():
                 # Asked to stop while starting, before housekeeping could see a running scheduler.

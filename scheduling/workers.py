@@ -115,7 +115,6 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._busy_users: set[int] = set()
         self._busy_lock = threading.Lock()
-        self.running_runs: set[int] = set()
 
     def start(self) -> None:
         for n in range(self.size):
@@ -206,7 +205,6 @@ class WorkerPool:
         return False
 
     def _execute(self, run: ScrapeRun, name: str, session_holder: list) -> None:
-        self.running_runs.add(run.pk)
         logger.info("run started run_id=%s user_id=%s trigger=%s worker=%s", run.pk, run.user_id, run.trigger, name)
         try:
             if session_holder[0] is None:
@@ -228,8 +226,6 @@ class WorkerPool:
                 error_code="unexpected",
                 error_message=f"The sync stopped on an unexpected error ({type(exc).__name__}).",
             )
-        finally:
-            self.running_runs.discard(run.pk)
         close_old_connections()
         try:
             schedule_auto_pause_if_rejected(user_id=run.user_id)
