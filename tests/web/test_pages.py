@@ -269,11 +269,13 @@ def test_the_work_order_list_sorts_and_paginates(alice_client, alice):
     first = html(alice_client.get(url, {"sort": "number"}))
     assert ">N-000</a>" in first and ">N-024</a>" in first and ">N-025</a>" not in first
     assert first.index(">N-000<") < first.index(">N-001<")
-    assert "Page 1 of 2" in first
+    assert "Page 1 of 2 (30 work orders)" in first
+    assert 'href="?sort=number&amp;page=2" rel="next">Next →</a>' in first and 'rel="prev"' not in first
     assert 'aria-sort="ascending"' in first
     assert 'href="?sort=-number">Number ▲</a>' in first  # the sorted column's header reverses it
     second = html(alice_client.get(url, {"sort": "number", "page": 2}))
     assert ">N-025</a>" in second and ">N-029</a>" in second and ">N-000</a>" not in second
+    assert 'rel="prev">← Previous</a>' in second and 'rel="next"' not in second
     descending = html(alice_client.get(url, {"sort": "-number"}))
     assert ">N-029</a>" in descending and ">N-000</a>" not in descending
 
@@ -318,6 +320,18 @@ def test_the_run_history_lists_only_the_users_runs_with_the_scheduled_hour_in_th
     assert "0 created · 0 updated · 0 unchanged · 0 no longer listed · 0 failed" in page
     assert "The portal rejected your login." in page
     assert "Bob&#x27;s own problem" not in page and "Bob's own problem" not in page
+
+
+def test_the_run_history_pages_from_the_newest_runs_to_older_ones(alice_client, alice):
+    runs = [make_run(alice, status=RunStatus.SUCCEEDED, queued_at=NOW - timedelta(hours=n)) for n in range(30)]
+    url = reverse("workorders:run-list")
+    first = html(alice_client.get(url))
+    assert f"#{runs[0].pk}</a>" in first and f"#{runs[24].pk}</a>" in first and f"#{runs[25].pk}</a>" not in first
+    assert "Page 1 of 2</span>" in first
+    assert 'href="?page=2" rel="next">Older →</a>' in first and 'rel="prev"' not in first
+    second = html(alice_client.get(url, {"page": 2}))
+    assert f"#{runs[29].pk}</a>" in second and f"#{runs[0].pk}</a>" not in second
+    assert 'href="?page=1" rel="prev">← Newer</a>' in second and 'rel="next"' not in second
 
 
 def test_another_users_run_is_404(alice_client, bob):
