@@ -1,6 +1,6 @@
 /* Instants in words, in the USER's zone (not the browser's): the same rules as
- * scheduling/display.py format_next_run. Change both together; tests/web/test_browser_timefmt.py
- * compares them.
+ * scheduling/display.py format_next_run. Change both together;
+ * tests/web/test_browser.py::test_the_browser_formats_next_runs_exactly_like_the_server compares them.
  *
  *   WOS.formatNextRun(when, now, zone)  -> "Today at 2:00 PM" | "Tomorrow at 9:00 AM" | "Dec 3 at 9:00 AM"
  *   WOS.renderRelativeTimes(root, now)  -> re-renders every <time data-relative data-zone="..."> under root
