@@ -19,7 +19,6 @@ from credentials.services import (
     PortalCredentials,
     credentials_record_check,
     credentials_retrieve,
-    validate_credentials,
 )
 from scheduling.models import Phase, RunStatus, ScrapeRun
 from scheduling.progress import run_progress_publish
@@ -255,11 +254,8 @@ def work_orders_sync(*, run: ScrapeRun, session: BrowserSession | None = None) -
     and always quit here.
     """
     user = run.user
-    check = validate_credentials(user)
-    if not check.ok:
-        return _fail(run, "credentials_invalid", check.message)
     try:
-        credentials = credentials_retrieve(user=user)
+        credentials = credentials_retrieve(user=user)  # the pre-flight: its error carries the check's message
     except CredentialsError as exc:
         return _fail(run, "credentials_invalid", str(exc))
     account = PortalAccount.objects.get(user=user)
@@ -343,9 +339,6 @@ def work_orders_sync(*, run: ScrapeRun, session: BrowserSession | None = None) -
 
 def portal_test_login(*, user: User) -> LoginCheck:
     """Only the login phase, for "Test connection"; the outcome is recorded on the credentials."""
-    check = validate_credentials(user)
-    if not check.ok:
-        return LoginCheck(ok=False, code="credentials_invalid", message=check.message)
     try:
         credentials = credentials_retrieve(user=user)
     except CredentialsError as exc:

@@ -16,7 +16,7 @@ from scheduling.models import Phase, RunStatus
 from tests.factories import make_user
 from tests.workorders.conftest import PORTAL_PASSWORD, running_run
 from workorders.models import WorkOrder
-from workorders.services import work_orders_sync
+from workorders.services import portal_test_login, work_orders_sync
 
 pytestmark = pytest.mark.browser
 
@@ -209,6 +209,14 @@ def test_unusable_credentials_fail_before_any_browser_starts(transactional_db, b
 
     assert (run.status, run.error_code) == (RunStatus.FAILED, "credentials_invalid")
     assert "No portal credentials" in run.error_message
+    assert browsers.profiles == []
+
+
+def test_test_connection_with_unusable_credentials_fails_before_any_browser_starts(transactional_db, browsers):
+    check = portal_test_login(user=make_user())
+
+    assert (check.ok, check.code) == (False, "credentials_invalid")
+    assert "No portal credentials" in check.message
     assert browsers.profiles == []
 
 
