@@ -49,14 +49,13 @@ class WorkOrderFilterForm(forms.Form):
     def selector_kwargs(self) -> dict:
         """Keyword arguments for ``work_order_list``: the valid fields only, so a stale or edited
         URL still shows a list."""
-        self.is_valid()
-        data = {name: self.cleaned_data.get(name) or "" for name in self.fields}
-        listed = {"listed": True, "delisted": False}.get(data["listed"] or "")
+        self.is_valid()  # an invalid field is simply missing from cleaned_data
+        data = self.cleaned_data
         return {
-            "search": data["q"] or None,
-            "status": data["status"] or None,
-            "priority": data["priority"] or None,
-            "site": data["site"] or None,
-            "listed": listed,
-            "ordering": data["sort"] or None,
+            "search": data.get("q") or None,
+            "status": data.get("status") or None,
+            "priority": data.get("priority") or None,
+            "site": data.get("site") or None,
+            "listed": {"listed": True, "delisted": False}.get(data.get("listed")),
+            "ordering": data.get("sort") or None,
         }
