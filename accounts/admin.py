@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
-from accounts.forms import ScheduleSettingsForm
+from accounts.forms import ScheduleSettingsForm, WeekdayCheckboxesMixin
 from accounts.models import User
 from credentials.admin import PortalAccountAdmin
 from credentials.models import PortalAccount
 
 
-class UserAdminChangeForm(UserChangeForm):
+class UserAdminChangeForm(WeekdayCheckboxesMixin, UserChangeForm):
     """Django's user change form plus the schedule fields as people see them on their settings
     page: a zone picker (an unknown zone is a field error) and one checkbox per weekday."""
 
@@ -21,13 +21,6 @@ class UserAdminChangeForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk is not None:
-            self.initial["active_weekdays"] = self.instance.weekday_list
-
-    clean_active_weekdays = ScheduleSettingsForm.clean_active_weekdays
 
 
 class PortalAccountInline(admin.StackedInline):

@@ -27,7 +27,24 @@ def _hour_field(label: str, help_text: str) -> forms.TypedChoiceField:
     )
 
 
-class ScheduleSettingsForm(forms.ModelForm):
+class WeekdayCheckboxesMixin:
+    """For a user ModelForm with an ``active_weekdays`` MultipleChoiceField: ticks the saved days
+    and cleans the ticked ones back to the model's comma string."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["active_weekdays"] = self.instance.weekday_list
+
+    def clean_active_weekdays(self) -> str:
+        chosen = set(self.cleaned_data.get("active_weekdays") or [])
+        # Every day ticked is the same schedule as none: store the canonical "" for it.
+        if chosen == set(WEEKDAYS):
+            return ""
+        return ",".join(day for day in WEEKDAYS if day in chosen)
+
+
+class ScheduleSettingsForm(WeekdayCheckboxesMixin, forms.ModelForm):
     """Time zone and when the hourly sync runs.
 
     Use: ``form = ScheduleSettingsForm(request.POST, instance=request.user)``; when valid,
@@ -62,18 +79,6 @@ class ScheduleSettingsForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("timezone", "schedule_enabled", "active_from_hour", "active_until_hour", "active_weekdays")
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance is not None and not self.is_bound:
-            self.initial["active_weekdays"] = self.instance.weekday_list
-
-    def clean_active_weekdays(self) -> str:
-        chosen = set(self.cleaned_data.get("active_weekdays") or [])
-        # Every day ticked is the same schedule as none: store the canonical "" for it.
-        if chosen == set(WEEKDAYS):
-            return ""
-        return ",".join(day for day in WEEKDAYS if day in chosen)
 
     def save(self, commit: bool = True) -> User:
         """Save through user_schedule_update (the one writer of schedule preferences)."""

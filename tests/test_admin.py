@@ -243,6 +243,16 @@ def test_the_user_admin_shows_and_saves_the_schedule(client, operator):
     assert user.active_weekdays == "mon,tue,wed,thu,fri"
 
 
+def test_the_user_admin_ticks_the_saved_weekdays(client, operator):
+    user = make_user(username="dora", active_weekdays="tue,sat")
+
+    html = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+
+    assert 'value="tue" id="id_active_weekdays_1" checked' in html
+    assert 'value="sat" id="id_active_weekdays_5" checked' in html
+    assert 'value="mon" id="id_active_weekdays_0" checked' not in html
+
+
 def test_the_user_admin_rejects_an_unknown_zone_with_a_message(client, operator):
     user = make_user(username="erin")
 
