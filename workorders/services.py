@@ -103,8 +103,8 @@ def work_orders_save(
     )
 
 
-UPSERT_NAMES = ["user", "portal_account", "external_id", *FINGERPRINT_FIELDS, "raw", "fingerprint"]
-UPSERT_NAMES += ["first_seen_at", "last_seen_at", "delisted_at"]
+# An insert also sets the keys and first_seen_at; an update sets only SAVED_FIELDS.
+UPSERT_NAMES = ("user", "portal_account", "external_id", "first_seen_at", *SAVED_FIELDS)
 
 
 def _upsert(account: PortalAccount, orders: list[ScrapedWorkOrder], now: datetime) -> None:
@@ -130,10 +130,10 @@ def _upsert(account: PortalAccount, orders: list[ScrapedWorkOrder], now: datetim
             account.user_id,
             account.pk,
             order.external_id,
+            now,
             *(order.fields.get(name) for name in FINGERPRINT_FIELDS),
             order.raw,
             order.fingerprint,
-            now,
             now,
             None,
         )

@@ -48,6 +48,7 @@ def test_it_creates_updates_counts_unchanged_and_delists(account):
     assert set(orders) == {"A", "B", "C", "D"}  # C kept
     assert orders["C"].delisted_at == later
     assert orders["B"].status == "Closed"
+    assert orders["B"].raw == {"Status": "Closed"}
     assert orders["B"].first_seen_at == T0
     assert orders["B"].last_seen_at == later
     assert orders["A"].last_seen_at == later  # unchanged but seen
