@@ -10,9 +10,14 @@ When the scheduler runs in this very process (``runembedded``) it is also told d
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
+
+from scheduling.leader import pg_conninfo
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +70,6 @@ class ChangeListener:
         on_gap: Callable[[], None],
         poll_seconds: float = 0.5,
     ) -> None:
-        import queue
-        import threading
-
         self.handle = handle
         self.on_gap = on_gap
         self.poll_seconds = poll_seconds
@@ -90,8 +92,6 @@ class ChangeListener:
         self._inbox.put((kind, object_id))
 
     def _dispatch(self, kind: str, object_id: int) -> None:
-        from django.db import close_old_connections
-
         close_old_connections()
         try:
             self.handle(kind, object_id)
@@ -99,8 +99,6 @@ class ChangeListener:
             logger.exception("applying a change notification failed kind=%s id=%s", kind, object_id)
 
     def _drain_inbox(self) -> None:
-        import queue
-
         while True:
             try:
                 kind, object_id = self._inbox.get_nowait()
@@ -118,11 +116,7 @@ class ChangeListener:
             connection.close()
 
     def _run_postgres(self) -> None:
-        import time
-
         import psycopg
-
-        from scheduling.leader import pg_conninfo
 
         first = True
         while not self._stopping.is_set():
@@ -149,8 +143,6 @@ class ChangeListener:
                 time.sleep(1)
 
     def _run_notice_poll(self) -> None:
-        from django.db import close_old_connections
-
         from scheduling.models import SchedulerNotice
 
         last_id = None
