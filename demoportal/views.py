@@ -105,16 +105,21 @@ def _page_of(account: PortalUser, request: HttpRequest) -> tuple[int, int, list[
     return page, pages, list(orders[(page - 1) * size : page * size])
 
 
-def _fault_response(request: HttpRequest, account: PortalUser, page: int, login_url: str) -> HttpResponse | None:
+def _listing(request: HttpRequest, style: dict, login_url_name: str) -> HttpResponse | dict:
+    """One page of the signed-in account's work orders as template context (with the account's
+    effective ``faults``), or the response an injected fault calls for instead."""
+    account = request.portal_user
+    page, pages, orders = _page_of(account, request)
     faults = effective_faults(account)
     if faults["error_500_on_page"] and faults["error_500_on_page"] == page:
         return _server_error(request)
     expire_after = faults["expire_session_after_page"]
     if expire_after is not None and page > expire_after:
-        response = HttpResponseRedirect(f"{login_url}?expired=1")
+        response = HttpResponseRedirect(f"{reverse(login_url_name)}?expired=1")
         portal_session_end(response)
         return response
-    return None
+    rows = [] if faults["empty_list"] else [_row(o, style) for o in orders]
+    return {"account": account, "faults": faults, "rows": rows, "page": page, "pages": pages}
 
 
 def _row(order: PortalWorkOrder, style: dict) -> dict:
@@ -192,21 +197,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @_signed_in("demoportal:login")
 def work_orders(request: HttpRequest) -> HttpResponse:
-    account = request.portal_user
-    page, pages, orders = _page_of(account, request)
-    fault = _fault_response(request, account, page, reverse("demoportal:login"))
-    if fault is not None:
-        return fault
-    faults = effective_faults(account)
-    rows = [] if faults["empty_list"] else [_row(o, MODERN) for o in orders]
+    listing = _listing(request, MODERN, "demoportal:login")
+    if isinstance(listing, HttpResponse):
+        return listing
+    faults = listing["faults"]
     per_page = request.GET.get("per_page", "")
     suffix = f"&per_page={per_page}" if per_page else ""
     context = {
-        "account": account,
-        "rows": rows,
-        "page": page,
-        "pages": 1 if faults["empty_list"] else pages,
-        "page_links": _page_links(page, pages),
+        **listing,
+        "pages": 1 if faults["empty_list"] else listing["pages"],
+        "page_links": _page_links(listing["page"], listing["pages"]),
         "suffix": suffix,
         "layout": faults["layout"],
         "status_header": "State" if faults["layout"] == Layout.RENAMED_COLUMN else "Status",
@@ -256,18 +256,12 @@ def classic_mywork(request: HttpRequest) -> HttpResponse:
 
 @_signed_in("demoportal:classic-signon")
 def classic_tickets(request: HttpRequest) -> HttpResponse:
-    account = request.portal_user
-    page, pages, orders = _page_of(account, request)
-    fault = _fault_response(request, account, page, reverse("demoportal:classic-signon"))
-    if fault is not None:
-        return fault
-    faults = effective_faults(account)
-    rows = [] if faults["empty_list"] else [_row(o, CLASSIC) for o in orders]
+    listing = _listing(request, CLASSIC, "demoportal:classic-signon")
+    if isinstance(listing, HttpResponse):
+        return listing
+    faults = listing["faults"]
     context = {
-        "account": account,
-        "rows": rows,
-        "page": page,
-        "pages": pages,
+        **listing,
         "results_id": "results-v2" if faults["layout"] == Layout.MOVED_TABLE else "results",
         "status_header": "Status Code" if faults["layout"] == Layout.RENAMED_COLUMN else "Ticket Status",
     }
