@@ -114,19 +114,21 @@ def scrape_run_last_finished(*, user: User) -> ScrapeRun | None:
     return scrape_run_list(user=user).filter(finished_at__isnull=False).order_by("-finished_at", "-pk").first()
 
 
-def scrape_run_get(*, user: User, pk: int) -> ScrapeRun:
-    """One of the user's own runs (with forensics); raises ScrapeRun.DoesNotExist for anyone
-    else's, so a view answers 404 without revealing that the run exists. Staff get no exception
-    here: the API and the pages are per user."""
-    return ScrapeRun.objects.get(user=user, pk=pk)
+def scrape_run_get(*, user: User, pk: int, forensics: bool = True) -> ScrapeRun:
+    """One of the user's own runs; raises ScrapeRun.DoesNotExist for anyone else's, so a view
+    answers 404 without revealing that the run exists. Staff get no exception here: the API and
+    the pages are per user. ``forensics=False`` leaves the screenshot and page source unloaded
+    (only staff are shown them)."""
+    runs = ScrapeRun.objects.all() if forensics else ScrapeRun.objects.defer(*_RUN_HEAVY_FIELDS)
+    return runs.get(user=user, pk=pk)
 
 
 def scrape_run_get_for_viewer(*, viewer: User, pk: int) -> ScrapeRun:
-    """A run as the run pages show it: the viewer's own, or any user's when the viewer is staff
-    (operators investigating a failure). Raises ScrapeRun.DoesNotExist otherwise."""
+    """A run as the run pages show it: the viewer's own, or any user's with forensics when the
+    viewer is staff (operators investigating a failure). Raises ScrapeRun.DoesNotExist otherwise."""
     if viewer.is_staff:
         return ScrapeRun.objects.get(pk=pk)
-    return scrape_run_get(user=viewer, pk=pk)
+    return scrape_run_get(user=viewer, pk=pk, forensics=False)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,8 @@ def _run_or_404(request: HttpRequest, pk: int) -> ScrapeRun:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
-    return render(request, "workorders/run_detail.html", {"run": run, "has_screenshot": bool(run.error_screenshot)})
+    has_screenshot = request.user.is_staff and bool(run.error_screenshot)
+    return render(request, "workorders/run_detail.html", {"run": run, "has_screenshot": has_screenshot})
 
 
 def _staff_run_or_404(request: HttpRequest, pk: int) -> ScrapeRun:

@@ -362,6 +362,11 @@ def test_forensics_are_hidden_from_the_runs_owner_unless_staff(alice_client, fai
     assert alice_client.get(reverse("workorders:run-html", args=[failed_run.pk])).status_code == 404
 
 
+def test_the_owners_run_page_does_not_load_the_forensics(alice_client, failed_run):
+    response = alice_client.get(reverse("workorders:run-detail", args=[failed_run.pk]))
+    assert {"error_screenshot", "error_html"} <= response.context["run"].get_deferred_fields()
+
+
 def test_staff_see_forensics_of_any_run(client, failed_run):
     operator = make_user(is_staff=True)
     client.force_login(operator)

@@ -222,7 +222,7 @@ class RunDetailApi(APIView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         try:
-            run = scrape_run_get(user=request.user, pk=run_id)
+            run = scrape_run_get(user=request.user, pk=run_id, forensics=request.user.is_staff)
         except ScrapeRun.DoesNotExist as exc:
             raise NotFound from exc
         data = self.OutputSerializer(run).data
