@@ -19,9 +19,6 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 
-# "WOS" + 1: any constant shared by every scheduler of this database.
-DEFAULT_LOCK_KEY = 0x574F5301
-
 
 def pg_conninfo() -> str:
     """A libpq connection string for Django's default database."""
@@ -40,7 +37,7 @@ def pg_conninfo() -> str:
 
 class PostgresLeaderLock:
     def __init__(self, key: int | None = None) -> None:
-        self.key = key if key is not None else getattr(settings, "SCHEDULER_LOCK_KEY", DEFAULT_LOCK_KEY)
+        self.key = key if key is not None else settings.SCHEDULER_LOCK_KEY
         self._conn = None
         self.held = False
 

@@ -35,7 +35,7 @@ def run_progress_publish(run: ScrapeRun, *, force: bool = False) -> bool:
 
     Returns True when it was sent now; False when it waits for the end of the throttle interval
     (it will be sent then, unless a newer event replaces it) or the layer failed."""
-    interval = getattr(settings, "PROGRESS_PUBLISH_INTERVAL", 0.25)
+    interval = settings.PROGRESS_PUBLISH_INTERVAL
     event = run.as_event()
     with _lock:
         now = time.monotonic()

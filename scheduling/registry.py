@@ -25,13 +25,13 @@ logger = logging.getLogger(__name__)
 
 def misfire_grace_time() -> int:
     """300 s: a fire up to five minutes late (a restart) still runs; later ones are missed."""
-    return getattr(settings, "SCHEDULER_MISFIRE_GRACE_SECONDS", 300)
+    return settings.SCHEDULER_MISFIRE_GRACE_SECONDS
 
 
 def job_trigger(user: User) -> CronTrigger:
     """The user's trigger; tests and benchmarks may make it fire every few seconds instead
     (settings.SCHEDULER_TEST_SECOND_FIELD, e.g. "*/5"), in the user's zone all the same."""
-    second = getattr(settings, "SCHEDULER_TEST_SECOND_FIELD", "")
+    second = settings.SCHEDULER_TEST_SECOND_FIELD
     if second:
         return CronTrigger(second=second, timezone=user.zone)
     return user_trigger(user)

@@ -32,7 +32,7 @@ WAITED_TOO_LONG_MESSAGE = "This hour's sync waited for a free worker for a whole
 
 def run_deadline() -> timedelta:
     """How long a scheduled run may wait for a worker before it is recorded as missed."""
-    return timedelta(seconds=getattr(settings, "SCHEDULER_RUN_DEADLINE_SECONDS", 3600))
+    return timedelta(seconds=settings.SCHEDULER_RUN_DEADLINE_SECONDS)
 
 
 def _runs_mark_missed(runs, *, now: datetime) -> int:
