@@ -117,11 +117,14 @@ def schedule_auto_pause_if_rejected(*, user_id: int) -> bool:
         .order_by("-finished_at", "-pk")
         .values_list("error_code", flat=True)[:AUTO_PAUSE_AFTER]
     )
+    if len(recent) < AUTO_PAUSE_AFTER or any(code not in {AUTH_FAILED, "credentials_invalid"} for code in recent):
+        return False  # the common case, after every successful run: no second query
     # After one rejection the account is flagged, and the sync's pre-flight then refuses the same
     # password without asking the portal (credentials_invalid): that is the same rejection again.
-    flagged = PortalAccount.objects.filter(user_id=user_id, status=CredentialStatus.AUTH_FAILED).exists()
-    rejected = {AUTH_FAILED, "credentials_invalid"} if flagged else {AUTH_FAILED}
-    if len(recent) < AUTO_PAUSE_AFTER or any(code not in rejected for code in recent):
+    # A credentials_invalid for another reason (undecryptable, ...) leaves the account unflagged.
+    if "credentials_invalid" in recent and not (
+        PortalAccount.objects.filter(user_id=user_id, status=CredentialStatus.AUTH_FAILED).exists()
+    ):
         return False
     with transaction.atomic():
         paused = User.objects.filter(pk=user_id, schedule_enabled=True).update(
