@@ -25,11 +25,6 @@ def instant(value: datetime | None, zone: tzinfo) -> str:
 
 
 @register.filter
-def zone_abbr(value: datetime | None, zone: tzinfo) -> str:
-    return display.zone_abbreviation(value, zone) if value else ""
-
-
-@register.filter
 def duration(value: timedelta | None) -> str:
     return display.format_duration(value)
 
