@@ -66,7 +66,7 @@ def _signed_in(login_url_name: str) -> Callable:
     return decorator
 
 
-def _login_attempt(request: HttpRequest, username: str, password: str) -> tuple[PortalUser | None, str]:
+def _login_attempt(username: str, password: str) -> tuple[PortalUser | None, str]:
     account = PortalUser.objects.filter(username=username.strip()).first()
     _delayed(account)
     if account is None:
@@ -80,6 +80,15 @@ def _login_attempt(request: HttpRequest, username: str, password: str) -> tuple[
     if account.failed_logins:
         PortalUser.objects.filter(pk=account.pk).update(failed_logins=0)
     return account, ""
+
+
+def _signed_in_response(request: HttpRequest, account: PortalUser, target: str) -> HttpResponse:
+    """After a good login: the injected "500 at login" fault, or a redirect that starts the session."""
+    if effective_faults(account)["error_500_on_page"] == 0:
+        return _server_error(request)
+    response = HttpResponseRedirect(target)
+    portal_session_start(response, account)
+    return response
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -160,13 +169,9 @@ def login(request: HttpRequest) -> HttpResponse:
     error, username = "", ""
     if request.method == "POST":
         username = request.POST.get("username", "")
-        account, error = _login_attempt(request, username, request.POST.get("password", ""))
-        if account is not None and effective_faults(account)["error_500_on_page"] == 0:
-            return _server_error(request)
+        account, error = _login_attempt(username, request.POST.get("password", ""))
         if account is not None:
-            response = HttpResponseRedirect(_safe_next(request, reverse("demoportal:home")))
-            portal_session_start(response, account)
-            return response
+            return _signed_in_response(request, account, _safe_next(request, reverse("demoportal:home")))
     context = {
         "error": error,
         "username": username,
@@ -230,13 +235,9 @@ def classic_signon(request: HttpRequest) -> HttpResponse:
     error, login_id, passwd = "", "", ""
     if request.method == "POST":
         login_id, passwd = request.POST.get("login_id", ""), request.POST.get("passwd", "")
-        account, error = _login_attempt(request, login_id, passwd)
-        if account is not None and effective_faults(account)["error_500_on_page"] == 0:
-            return _server_error(request)
+        account, error = _login_attempt(login_id, passwd)
         if account is not None:
-            response = HttpResponseRedirect(reverse("demoportal:classic-main"))
-            portal_session_start(response, account)
-            return response
+            return _signed_in_response(request, account, reverse("demoportal:classic-main"))
     # Like many old portals, it writes the typed password back into the form after a failure.
     context = {"error": error, "login_id": login_id, "passwd": passwd if error else ""}
     if request.GET.get("expired"):
