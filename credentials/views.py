@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from credentials.forms import PortalCredentialsForm
@@ -25,6 +26,8 @@ TEST_MESSAGES = {
 }
 
 
+# An error report of this page (debug page, error mail) shows the posted login as stars.
+@sensitive_post_parameters("username", "password")
 @login_required
 def credentials_edit(request: HttpRequest) -> HttpResponse:
     account = PortalAccount.objects.filter(user=request.user).first()

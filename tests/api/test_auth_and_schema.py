@@ -101,3 +101,13 @@ def test_the_docs_page_loads_everything_from_this_site(client):
     assert sources, html
     assert all(src.startswith("/") for src in sources), sources
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in sources
+
+
+def test_an_error_report_of_the_token_endpoint_would_hide_the_posted_password(carol):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = APIClient().post("/api/auth/token/", {"username": "carol", "password": "carol-long-password-1"})
+
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown["username"] == "carol"
+    assert "carol-long-password-1" not in shown.values()

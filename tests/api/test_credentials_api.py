@@ -160,3 +160,13 @@ def test_a_passing_test_leaves_a_pause_the_user_chose(client_a, user_a, account_
     user_a.save()
     portal_login(True, "ok", "ok")
     assert client_a.post("/api/credentials/test/").json()["schedule_resumed"] is False
+
+
+def test_an_error_report_of_the_credentials_endpoint_would_hide_the_posted_login(client_a):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = client_a.post("/api/credentials/", STORE, format="multipart")
+
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown["base_url"] == STORE["base_url"]
+    assert USERNAME not in shown.values() and PASSWORD not in shown.values()

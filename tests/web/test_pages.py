@@ -524,3 +524,14 @@ def test_a_rejected_connection_test_says_so_in_words(alice_client, fake_login):
     fake_login.append(LoginCheck(ok=False, code="auth_failed", message="raw"))
     page = html(alice_client.post(reverse("credentials:test"), follow=True))
     assert "The portal rejected this password." in page
+
+
+def test_an_error_report_of_the_credentials_page_would_hide_the_posted_login(alice_client):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    data = {"portal": "demo", "base_url": "http://portal.example/", "username": "who", "password": "New-Secret-1"}
+    response = alice_client.post(reverse("credentials:edit"), data)
+
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown["base_url"] == "http://portal.example/"
+    assert "who" not in shown.values() and "New-Secret-1" not in shown.values()

@@ -14,6 +14,8 @@ import logging
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -55,6 +57,7 @@ def field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
 # --- Authentication ---------------------------------------------------------------------------
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class AuthTokenObtainApi(APIView):
     """Exchange a username and password for the user's API token (``Authorization: Token <key>``)."""
 
@@ -364,6 +367,7 @@ class ScheduleNextRunsApi(APIView):
 CREDENTIAL_ERROR_FIELDS = {"unknown_portal": "portal", "empty_username": "username", "empty_password": "password"}
 
 
+@method_decorator(sensitive_post_parameters("username", "password"), name="dispatch")
 class CredentialsDetailApi(APIView):
     """The user's portal login. Write-only: the username and password are never returned, in any
     form; a read tells only which portal, since when a password is set, and whether it works."""
