@@ -140,14 +140,15 @@ def sleep_until(instant) -> None:
 
 
 def test_kill_9_mid_run_then_restart_interrupts_it_and_catches_up_the_missed_fire(start_scheduler):
-    # Fires every 10 s with a 5 s grace: the hourly schedule and its 300 s grace, scaled down.
-    timing = {"SCHEDULER_TEST_SECOND_FIELD": "*/10", "SCHEDULER_MISFIRE_GRACE_SECONDS": "5"}
+    # Fires every 15 s with a 7 s grace: the hourly schedule and its 300 s grace, scaled down, with
+    # room for a scheduler to start on a loaded CI machine inside the grace (and before the next fire).
+    timing = {"SCHEDULER_TEST_SECOND_FIELD": "*/15", "SCHEDULER_MISFIRE_GRACE_SECONDS": "7"}
     user = make_schedulable_user()
     first = start_scheduler(FAKE_SYNC_SECONDS="60", **timing)
     wait_active(first)
-    stuck = wait_for(lambda: runs(user=user, status=RunStatus.RUNNING).first(), what="a running run")
+    stuck = wait_for(lambda: runs(user=user, status=RunStatus.RUNNING).first(), timeout=40, what="a running run")
     first.kill()
-    missed_fire = stuck.scheduled_for + timedelta(seconds=10)
+    missed_fire = stuck.scheduled_for + timedelta(seconds=15)
     sleep_until(missed_fire + timedelta(seconds=0.5))  # that fire passes while no scheduler runs
 
     second = start_scheduler(**timing)  # back within the grace time
@@ -160,8 +161,8 @@ def test_kill_9_mid_run_then_restart_interrupts_it_and_catches_up_the_missed_fir
     assert catch_up.scheduled_for == missed_fire
     assert runs(user=user, scheduled_for=missed_fire).count() == 1
     second.kill()
-    next_fire = missed_fire + timedelta(seconds=10)
-    sleep_until(next_fire + timedelta(seconds=6))
+    next_fire = missed_fire + timedelta(seconds=15)
+    sleep_until(next_fire + timedelta(seconds=8))
 
     third = start_scheduler(**timing)  # back later than the grace time: recorded, not run
     wait_active(third)
