@@ -3,24 +3,15 @@ and the scheduler processes' heartbeats. Nothing here changes a run."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from scheduling.models import SchedulerInstance, ScrapeRun
-
-# Defence in depth: the scraper strips password inputs before it stores a page; the admin still
-# never renders an <input type=password ...> with whatever value attribute it might carry.
-_PASSWORD_INPUT = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b[^>]*>", re.IGNORECASE)
+from workorders.services import strip_password_values
 
 FORENSIC_FIELDS = ("error_url", "screenshot", "page_html")
-
-
-def redact_password_inputs(html: str) -> str:
-    return _PASSWORD_INPUT.sub('<input type="password" value="[removed]">', html)
 
 
 def _image_type(data: bytes) -> str:
@@ -119,7 +110,8 @@ class ScrapeRunAdmin(admin.ModelAdmin):
     def page_html(self, obj: ScrapeRun) -> str:
         if not obj.error_html:
             return "—"
-        html = redact_password_inputs(obj.error_html)
+        # Defence in depth: the scraper stored the page without password values; strip them again.
+        html = strip_password_values(obj.error_html)
         # Shown as escaped source, never rendered: it is a third party's page.
         return format_html(
             '<details><summary>{} characters</summary><pre style="white-space: pre-wrap; max-height: 30em; '
